@@ -15,4 +15,4 @@ pub use error::{InvalidLabels, InvalidMatcher};
 pub use labels::{Label, Labels, METRIC_NAME};
 pub use matcher::{MatchOp, Matcher};
 pub use querier::{matches_all, Querier, SampleSource, Series};
-pub use sample::{is_stale, stale_nan, Sample, SampleBuf, STALE_NAN_BITS};
+pub use sample::{is_stale, stale_nan, Sample, SampleBuf, SeriesSamples, STALE_NAN_BITS};

@@ -61,7 +61,7 @@ impl MemStore {
         maxt: i64,
     ) -> impl Iterator<Item = (&'a Labels, &'a BTreeMap<i64, f64>)> + 'a {
         self.series.iter().filter(move |(l, s)| {
-            matches_all(l, matchers) && s.range(mint..=maxt).next().is_some()
+            mint <= maxt && matches_all(l, matchers) && s.range(mint..=maxt).next().is_some()
         })
     }
 }

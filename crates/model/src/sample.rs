@@ -34,6 +34,25 @@ impl Sample {
     }
 }
 
+/// One series' samples in an append batch: what ingest produces and storage consumes.
+///
+/// Labels may come in any order and are validated by the store (non-empty metric name, no
+/// empty or repeated label names), so a caller can hand over whatever it received.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SeriesSamples {
+    /// The series' labels.
+    pub labels: Vec<crate::Label>,
+    /// Its samples, in any order.
+    pub samples: Vec<Sample>,
+}
+
+impl SeriesSamples {
+    /// A batch entry from validated labels.
+    pub fn new(labels: &crate::Labels, samples: Vec<Sample>) -> Self {
+        SeriesSamples { labels: labels.as_slice().to_vec(), samples }
+    }
+}
+
 /// Samples of one series in columns: timestamps ascending, values beside them.
 ///
 /// Readers append into a caller-owned buffer so a query can reuse one allocation for every
