@@ -1,0 +1,287 @@
+//! Ingest: validate a batch, find or create its series, apply samples, log them.
+//!
+//! Order of effects, and why:
+//! 1. New series are inserted while their stripes are locked and their WAL record is written
+//!    before the locks are released, so no other appender can log samples for a series whose
+//!    record is not yet in the log.
+//! 2. Samples are checked and applied per series under the stripe lock that found the
+//!    series; accepted ones are encoded into one WAL record for the batch.
+//! 3. The record is appended (and synced per policy) before the call returns: only then is
+//!    the batch acknowledged.
+
+use std::borrow::Cow;
+
+use model::{Label, METRIC_NAME, Sample};
+
+use super::series::{Accept, Limits, MemSeries};
+use super::{Head, labels_hash, stripe_of_hash, stripe_of_ref};
+use crate::error::Result;
+use crate::record::{SamplesEncoder, SeriesRef, encode_series};
+use crate::{AppendOutcome, SeriesSamples};
+
+/// Why a series' labels are not acceptable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Invalid {
+    MetricNameMissing,
+    LabelNameEmpty,
+    LabelNameRepeated,
+}
+
+impl Invalid {
+    fn describe(self) -> &'static str {
+        match self {
+            Invalid::MetricNameMissing => "missing or empty metric name",
+            Invalid::LabelNameEmpty => "empty label name",
+            Invalid::LabelNameRepeated => "duplicate label name",
+        }
+    }
+}
+
+/// The labels in canonical form (sorted by name, no empty values), borrowed when the caller
+/// already supplied them that way, which is the common case.
+pub(crate) fn canonical(labels: &[Label]) -> Result<Cow<'_, [Label]>, Invalid> {
+    let sorted = labels.windows(2).all(|w| w[0].name < w[1].name);
+    let no_empty = labels.iter().all(|l| !l.value.is_empty());
+    let out: Cow<'_, [Label]> = if sorted && no_empty {
+        Cow::Borrowed(labels)
+    } else {
+        let mut v: Vec<Label> = labels
+            .iter()
+            .filter(|l| !l.value.is_empty())
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        if v.windows(2).any(|w| w[0].name == w[1].name) {
+            return Err(Invalid::LabelNameRepeated);
+        }
+        Cow::Owned(v)
+    };
+    if out.iter().any(|l| l.name.is_empty()) {
+        return Err(Invalid::LabelNameEmpty);
+    }
+    if !out.iter().any(|l| &*l.name == METRIC_NAME) {
+        return Err(Invalid::MetricNameMissing);
+    }
+    Ok(out)
+}
+
+struct Missing<'a> {
+    at: usize,
+    hash: u64,
+    labels: Cow<'a, [Label]>,
+}
+
+/// Per-batch bookkeeping while samples are applied.
+#[derive(Default)]
+struct Applied {
+    out: AppendOutcome,
+    enc: SamplesEncoder,
+    lo: i64,
+    hi: i64,
+}
+
+impl Applied {
+    fn apply(
+        &mut self,
+        series: &mut MemSeries,
+        samples: &[Sample],
+        lim: &Limits,
+        head: &Head,
+    ) -> Result<()> {
+        for &Sample { t, v } in samples {
+            match series.append(t, v, lim, &head.chunks)? {
+                Accept::Appended => {
+                    self.out.appended += 1;
+                    self.enc.push(series.r, t, v);
+                    self.lo = self.lo.min(t);
+                    self.hi = self.hi.max(t);
+                }
+                Accept::Ignored => self.out.ignored += 1,
+                other => self.out.reject(other, &series.labels, t),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Head {
+    /// Appends a batch; `log` writes WAL records (and syncs per policy).
+    pub(crate) fn append(
+        &self,
+        batch: &[SeriesSamples],
+        log: &dyn Fn(&[u8]) -> Result<()>,
+    ) -> Result<AppendOutcome> {
+        let _gate = self.gate.read();
+        let lim = self.limits();
+        let mut st = Applied {
+            lo: i64::MAX,
+            hi: i64::MIN,
+            ..Applied::default()
+        };
+        let mut missing = Vec::new();
+        // One pass: find each series and apply its samples under the same stripe lock.
+        for (at, s) in batch.iter().enumerate() {
+            let labels = match canonical(&s.labels) {
+                Ok(labels) => labels,
+                Err(why) => {
+                    st.out.invalid += s.samples.len() as u64;
+                    st.out
+                        .note(|| format!("{}: {}", why.describe(), display(&s.labels)));
+                    continue;
+                }
+            };
+            let hash = labels_hash(&labels);
+            let mut stripe = self.stripes[stripe_of_hash(hash)].write();
+            match stripe.find_mut(hash, &labels) {
+                Some(series) => st.apply(series, &s.samples, &lim, self)?,
+                None => missing.push(Missing { at, hash, labels }),
+            }
+        }
+        if !missing.is_empty() {
+            for (at, r) in self.create(missing, log)? {
+                let mut stripe = self.stripes[stripe_of_ref(r)].write();
+                // Present: garbage collection needs the gate exclusively.
+                if let Some(series) = stripe.get_mut(r) {
+                    st.apply(series, &batch[at].samples, &lim, self)?;
+                }
+            }
+        }
+        if !st.enc.is_empty() {
+            let mut rec = Vec::new();
+            st.enc.finish_into(&mut rec);
+            log(&rec)?;
+        }
+        self.note_times(st.lo, st.hi);
+        self.num_samples
+            .fetch_add(st.out.appended, std::sync::atomic::Ordering::Relaxed);
+        Ok(st.out)
+    }
+
+    /// Inserts the missing series, holding every stripe involved (in ascending order, so
+    /// concurrent creators cannot deadlock) until their WAL record is written. Returns the
+    /// batch position and reference of each.
+    fn create(
+        &self,
+        missing: Vec<Missing<'_>>,
+        log: &dyn Fn(&[u8]) -> Result<()>,
+    ) -> Result<Vec<(usize, SeriesRef)>> {
+        let mut stripe_ids: Vec<usize> = missing.iter().map(|m| stripe_of_hash(m.hash)).collect();
+        stripe_ids.sort_unstable();
+        stripe_ids.dedup();
+        let mut guards: Vec<_> = stripe_ids
+            .iter()
+            .map(|&i| (i, self.stripes[i].write()))
+            .collect();
+        let guard_of = |i: usize| stripe_ids.binary_search(&i).unwrap_or_default();
+
+        let mut refs = Vec::with_capacity(missing.len());
+        let mut created = Vec::new();
+        {
+            let mut interner = self.interner.lock();
+            for m in &missing {
+                let (sid, stripe) = &mut guards[guard_of(stripe_of_hash(m.hash))];
+                // Another appender, or an earlier entry of this batch, may have created it.
+                if let Some(r) = stripe.find(m.hash, &m.labels) {
+                    refs.push((m.at, r));
+                    continue;
+                }
+                let r = stripe.alloc(*sid)?;
+                let labels = interner.intern_labels(&m.labels);
+                stripe.insert(m.hash, MemSeries::new(r, labels.clone()));
+                refs.push((m.at, r));
+                created.push((r, labels));
+            }
+        }
+        if created.is_empty() {
+            return Ok(refs);
+        }
+        let mut rec = Vec::new();
+        encode_series(&mut rec, created.iter().map(|(r, l)| (*r, l)));
+        if let Err(e) = log(&rec) {
+            // Not logged, so not created: later samples must not refer to them.
+            for (r, _) in &created {
+                guards[guard_of(stripe_of_ref(*r))].1.remove(*r);
+            }
+            return Err(e);
+        }
+        let mut index = self.index.write();
+        for (r, labels) in &created {
+            index.add(*r, labels);
+        }
+        Ok(refs)
+    }
+}
+
+fn display(labels: &[Label]) -> String {
+    let pairs: Vec<String> = labels
+        .iter()
+        .map(|l| format!("{}={:?}", l.name, &*l.value))
+        .collect();
+    format!("{{{}}}", pairs.join(", "))
+}
+
+impl AppendOutcome {
+    fn reject(&mut self, why: Accept, labels: &model::Labels, t: i64) {
+        let what = match why {
+            Accept::Duplicate => {
+                self.duplicate += 1;
+                "duplicate sample with a different value"
+            }
+            Accept::OutOfOrder => {
+                self.out_of_order += 1;
+                "out of order sample"
+            }
+            Accept::TooOld => {
+                self.too_old += 1;
+                "sample too old"
+            }
+            Accept::Appended | Accept::Ignored => return,
+        };
+        self.note(|| format!("{what} at timestamp {t} for series {labels}"));
+    }
+
+    fn note(&mut self, msg: impl FnOnce() -> String) {
+        if self.first_rejection.is_none() {
+            self.first_rejection = Some(msg());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn l(n: &str, v: &str) -> Label {
+        Label::new(n, v)
+    }
+
+    #[test]
+    fn canonical_borrows_sorted_input_and_fixes_the_rest() {
+        let sorted = [l("__name__", "up"), l("job", "a")];
+        assert!(matches!(canonical(&sorted), Ok(Cow::Borrowed(_))));
+        let unsorted = [l("job", "a"), l("__name__", "up"), l("env", "")];
+        let fixed = canonical(&unsorted).expect("valid");
+        assert_eq!(fixed.len(), 2);
+        assert_eq!(&*fixed[0].name, "__name__");
+    }
+
+    #[test]
+    fn invalid_label_sets_are_named() {
+        assert_eq!(
+            canonical(&[l("job", "a")]).err(),
+            Some(Invalid::MetricNameMissing)
+        );
+        assert_eq!(
+            canonical(&[l("__name__", "x"), l("", "a")]).err(),
+            Some(Invalid::LabelNameEmpty)
+        );
+        assert_eq!(
+            canonical(&[l("__name__", "x"), l("a", "1"), l("a", "2")]).err(),
+            Some(Invalid::LabelNameRepeated)
+        );
+        assert_eq!(
+            canonical(&[l("__name__", "")]).err(),
+            Some(Invalid::MetricNameMissing)
+        );
+    }
+}
