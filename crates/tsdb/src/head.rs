@@ -58,12 +58,10 @@ pub(crate) struct Stripe {
 
 impl Stripe {
     pub(crate) fn find_mut(&mut self, hash: u64, labels: &[Label]) -> Option<&mut MemSeries> {
-        if self
-            .by_hash
-            .get(&hash)
-            .is_some_and(|s| s.labels.as_slice() == labels)
+        if let Some(s) = self.by_hash.get_mut(&hash)
+            && s.labels.as_slice() == labels
         {
-            return self.by_hash.get_mut(&hash);
+            return Some(s);
         }
         if self.collided.is_empty() {
             return None;

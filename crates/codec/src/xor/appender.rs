@@ -134,6 +134,17 @@ impl XorAppender {
         self.w.bytes().is_empty()
     }
 
+    /// Makes room for `additional` more bytes at once. An owner that can predict a chunk's
+    /// final size (from its size so far) saves the slack of step-wise growth.
+    pub fn reserve_exact(&mut self, additional: usize) {
+        self.w.reserve_exact(additional);
+    }
+
+    /// Bytes of the chunk so far.
+    pub fn len_bytes(&self) -> usize {
+        self.w.bytes().len()
+    }
+
     /// Heap bytes held, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
         self.w.capacity()

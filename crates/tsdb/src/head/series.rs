@@ -185,6 +185,14 @@ impl MemSeries {
         }
         if let Some(open) = self.open.as_mut() {
             open.append(t, v);
+            // A quarter into the chunk its final size is predictable: allocate it once, as
+            // step-wise growth would leave a quarter of the buffer unused on average.
+            let n = open.num_samples();
+            if n == lim.chunk_samples / 4 && n > 0 {
+                let len = open.len_bytes();
+                let predicted = len * lim.chunk_samples / n + len / 8;
+                open.reserve_exact(predicted.saturating_sub(len));
+            }
         }
         Ok(())
     }
