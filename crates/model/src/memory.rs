@@ -6,7 +6,7 @@ use std::convert::Infallible;
 
 use crate::labels::Labels;
 use crate::matcher::Matcher;
-use crate::querier::{matches_all, Querier, SampleSource, Series};
+use crate::querier::{Querier, SampleSource, Series, matches_all};
 use crate::sample::SampleBuf;
 
 /// Series kept in ordered maps; a later write at the same timestamp replaces the earlier one.
@@ -35,6 +35,20 @@ impl MemStore {
     pub fn drop_before(&mut self, mint: i64) {
         for samples in self.series.values_mut() {
             *samples = samples.split_off(&mint);
+        }
+        self.series.retain(|_, s| !s.is_empty());
+    }
+
+    /// Removes the samples in `[mint, maxt]` of series matching `matchers`, and series left
+    /// empty.
+    pub fn delete(&mut self, matchers: &[Matcher], mint: i64, maxt: i64) {
+        for (labels, samples) in self.series.iter_mut() {
+            if matches_all(labels, matchers) && mint <= maxt {
+                let doomed: Vec<i64> = samples.range(mint..=maxt).map(|(&t, _)| t).collect();
+                for t in doomed {
+                    samples.remove(&t);
+                }
+            }
         }
         self.series.retain(|_, s| !s.is_empty());
     }
@@ -148,7 +162,13 @@ mod tests {
         let mut first = got.into_iter().next().expect("one series").samples;
         first.read_into(&mut buf).expect("read");
         assert_eq!(buf.t, vec![20]);
-        assert_eq!(store.label_values("job", &[], 0, 15).expect("values"), vec!["a"]);
-        assert_eq!(store.label_names(&[], 0, 100).expect("names"), vec!["__name__", "job"]);
+        assert_eq!(
+            store.label_values("job", &[], 0, 15).expect("values"),
+            vec!["a"]
+        );
+        assert_eq!(
+            store.label_names(&[], 0, 100).expect("names"),
+            vec!["__name__", "job"]
+        );
     }
 }

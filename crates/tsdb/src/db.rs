@@ -1,5 +1,6 @@
 //! The database: WAL, head and blocks in one directory, with a maintenance thread.
 
+mod delete;
 mod maintenance;
 mod snapshot;
 mod stats;
@@ -16,9 +17,14 @@ pub use self::stats::{HeadStats, TsdbStats};
 use crate::block::Block;
 use crate::block::meta::BlockMeta;
 use crate::error::{Error, Result, io_err};
-use crate::filenames::{BLOCKS_DIR, DELETING_SUFFIX, HEAD_CHUNKS_DIR, LOCK, TMP_SUFFIX, WAL_DIR};
+use crate::exemplars::{ExemplarOutcome, ExemplarStore};
+use crate::filenames::{
+    BLOCKS_DIR, DELETING_SUFFIX, EXEMPLARS_DIR, HEAD_CHUNKS_DIR, LOCK, METADATA, TMP_SUFFIX,
+    WAL_DIR,
+};
 use crate::head::replay::ReplayState;
 use crate::head::{Head, HeadOptions};
+use crate::metadata::MetadataStore;
 use crate::querier::DbQuerier;
 use crate::{AppendOutcome, Options, SeriesSamples};
 
@@ -32,6 +38,10 @@ pub(crate) struct Inner {
     /// Open blocks sorted by start time. A head cut publishes its block and truncates the head
     /// while holding this for writing, so a reader sees the data in exactly one place.
     pub(crate) blocks: RwLock<Vec<Arc<Block>>>,
+    /// Exemplars, kept as long as the metrics.
+    pub(crate) exemplars: ExemplarStore,
+    /// Metric families' type, unit and help.
+    pub(crate) metadata: MetadataStore,
     /// One maintenance pass at a time.
     pub(crate) maintenance: Mutex<()>,
     /// Held for the life of the database; keeps other processes out of the directory.
@@ -95,7 +105,11 @@ impl Db {
             blocks = blocks.len(),
             "opened metrics database"
         );
+        let exemplars = ExemplarStore::open(&dir.join(EXEMPLARS_DIR), opts.block_ms())?;
+        let metadata = MetadataStore::open(&dir.join(METADATA))?;
         let inner = Arc::new(Inner {
+            exemplars,
+            metadata,
             dir,
             opts,
             head,
@@ -131,6 +145,28 @@ impl Db {
         self.inner
             .head
             .append(batch, &|rec| wal.append(&[rec]).map_err(Error::from))
+    }
+
+    /// Stores exemplars (they survive a process crash once this returns; they are fsynced on
+    /// every maintenance pass and at close).
+    pub fn append_exemplars(&self, batch: &[model::SeriesExemplars]) -> Result<ExemplarOutcome> {
+        self.inner.exemplars.append(batch)
+    }
+
+    /// Records metric families' metadata not seen before.
+    pub fn update_metadata(&self, entries: &[model::MetricMetadata]) -> Result<()> {
+        self.inner.metadata.update(entries)
+    }
+
+    /// Metadata by family name: only `metric` if given, at most `limit` families and
+    /// `limit_per_metric` entries per family.
+    pub fn metadata(
+        &self,
+        metric: Option<&str>,
+        limit: Option<usize>,
+        limit_per_metric: Option<usize>,
+    ) -> std::collections::BTreeMap<String, Vec<model::MetricMetadata>> {
+        self.inner.metadata.get(metric, limit, limit_per_metric)
     }
 
     /// A read handle implementing [`model::Querier`].
@@ -176,6 +212,8 @@ impl Db {
     pub fn close(mut self) -> Result<()> {
         self.stop_worker();
         self.inner.wal.sync()?;
+        self.inner.exemplars.sync()?;
+        self.inner.metadata.sync()?;
         Ok(())
     }
 
@@ -202,7 +240,7 @@ impl Inner {
 
     pub(crate) fn disk_bytes(&self) -> u64 {
         let blocks: u64 = self.blocks.read().iter().map(|b| b.size).sum();
-        blocks + self.wal.disk_bytes() + self.head.chunks.disk_bytes()
+        blocks + self.wal.disk_bytes() + self.head.chunks.disk_bytes() + self.exemplars.disk_bytes()
     }
 }
 

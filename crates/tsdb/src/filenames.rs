@@ -6,6 +6,10 @@ pub(crate) const LOCK: &str = "lock";
 pub(crate) const WAL_DIR: &str = "wal";
 /// Spill files for full head chunks; rebuilt from the WAL on every open.
 pub(crate) const HEAD_CHUNKS_DIR: &str = "chunks_head";
+/// Directory of exemplar files, one per block-duration window.
+pub(crate) const EXEMPLARS_DIR: &str = "exemplars";
+/// Metric metadata record file.
+pub(crate) const METADATA: &str = "metadata";
 /// Directory of persisted blocks.
 pub(crate) const BLOCKS_DIR: &str = "blocks";
 /// Suffix of a block directory still being written.

@@ -10,6 +10,7 @@
 
 pub(crate) mod append;
 pub(crate) mod chunk_file;
+pub(crate) mod delete;
 pub(crate) mod index;
 pub(crate) mod read;
 pub(crate) mod replay;

@@ -77,6 +77,19 @@ impl DbQuerier {
     }
 }
 
+impl DbQuerier {
+    /// Exemplars in `[mint, maxt]` of series matching any of the matcher sets, by series
+    /// (sorted by labels), each series' exemplars by time.
+    pub fn exemplars(
+        &self,
+        matcher_sets: &[Vec<Matcher>],
+        mint: i64,
+        maxt: i64,
+    ) -> Result<Vec<(Labels, Vec<model::Exemplar>)>> {
+        self.inner.exemplars.select(matcher_sets, mint, maxt)
+    }
+}
+
 impl model::Querier for DbQuerier {
     type Error = Error;
     type Samples = SampleReader;

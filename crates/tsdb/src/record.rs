@@ -13,6 +13,7 @@ pub(crate) type SeriesRef = u32;
 
 const TYPE_SERIES: u8 = 1;
 const TYPE_SAMPLES: u8 = 2;
+const TYPE_DELETE: u8 = 3;
 
 /// A decoded record.
 #[derive(Debug, PartialEq)]
@@ -21,6 +22,8 @@ pub(crate) enum Record {
     Series(Vec<(SeriesRef, Labels)>),
     /// Samples as (reference, timestamp, value).
     Samples(Vec<(SeriesRef, i64, f64)>),
+    /// Deleted ranges as (reference, first, last timestamp), inclusive.
+    Delete(Vec<(SeriesRef, i64, i64)>),
 }
 
 /// Why a record body cannot be decoded.
@@ -52,6 +55,17 @@ pub(crate) fn encode_series<'a>(
             put_uvarint(dst, l.value.len() as u64);
             dst.extend_from_slice(l.value.as_bytes());
         }
+    }
+}
+
+/// Appends a deletion record for `ranges` (reference, first, last timestamp) to `dst`.
+pub(crate) fn encode_delete(dst: &mut Vec<u8>, ranges: &[(SeriesRef, i64, i64)]) {
+    dst.push(TYPE_DELETE);
+    put_uvarint(dst, ranges.len() as u64);
+    for &(r, lo, hi) in ranges {
+        put_uvarint(dst, u64::from(r));
+        put_varint(dst, lo);
+        put_varint(dst, hi);
     }
 }
 
@@ -131,6 +145,15 @@ pub(crate) fn decode(src: &[u8]) -> Result<Record, RecordError> {
                 out.push((r, t0.wrapping_add(dt), take_f64(&mut rest)?));
             }
             Ok(Record::Samples(out))
+        }
+        TYPE_DELETE => {
+            let n = take_uvarint(&mut rest)?;
+            let mut out = Vec::with_capacity(bounded(n, rest.len() / 3));
+            for _ in 0..n {
+                let r = ref_from(take_uvarint(&mut rest)?)?;
+                out.push((r, take_varint(&mut rest)?, take_varint(&mut rest)?));
+            }
+            Ok(Record::Delete(out))
         }
         other => Err(RecordError::UnknownType(other)),
     }
@@ -215,5 +238,11 @@ mod tests {
             assert!(decode(&buf[..cut]).is_err(), "cut at {cut}");
         }
         assert!(matches!(decode(&[99]), Err(RecordError::UnknownType(99))));
+        let mut buf = Vec::new();
+        encode_delete(&mut buf, &[(4, -10, 20)]);
+        assert_eq!(
+            decode(&buf).expect("decode"),
+            Record::Delete(vec![(4, -10, 20)])
+        );
     }
 }

@@ -178,6 +178,12 @@ impl BlockWriter {
         Ok(Some(self.meta))
     }
 
+    /// Deletes everything written so far; no block is created.
+    pub(crate) fn abandon(self) -> Result<()> {
+        drop(self.chunks);
+        fs::remove_dir_all(&self.tmp).map_err(io_err("remove", &self.tmp))
+    }
+
     /// The directory the block will have once finished.
     pub(crate) fn dir(&self) -> &Path {
         &self.dir

@@ -134,7 +134,7 @@ impl Inner {
 /// Renames a block directory out of the way, then deletes it, so a crash midway never leaves
 /// a half-deleted block that looks valid. Queries still holding the block keep reading
 /// through their maps.
-fn remove_block_dir(b: &Block) -> Result<()> {
+pub(crate) fn remove_block_dir(b: &Block) -> Result<()> {
     let mut doomed = b.dir.clone().into_os_string();
     doomed.push(DELETING_SUFFIX);
     fs::rename(&b.dir, &doomed).map_err(io_err("rename", &b.dir))?;

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::head::stripe_of_ref;
 use crate::querier::SampleReader;
 use crate::querier::reader::Part;
-use crate::record::{self, Record, SamplesEncoder, encode_series};
+use crate::record::{self, Record, SamplesEncoder, encode_delete, encode_series};
 
 /// Series per record in a checkpoint, to keep records a reasonable size.
 const CHECKPOINT_SERIES_PER_RECORD: usize = 4096;
@@ -71,7 +71,19 @@ impl Inner {
                 self.delete_blocks(&doomed)?;
             }
         }
-        Ok(())
+        // Exemplars live as long as the oldest data that is left.
+        let oldest = self
+            .blocks
+            .read()
+            .first()
+            .map(|b| b.meta.min_time)
+            .or_else(|| self.head.time_range().map(|(lo, _)| lo));
+        if let Some(oldest) = oldest {
+            self.exemplars
+                .drop_before(oldest.div_euclid(self.opts.block_ms()) * self.opts.block_ms())?;
+        }
+        self.exemplars.sync()?;
+        self.metadata.sync()
     }
 
     pub(crate) fn plan_blocks(&self) -> Vec<PlanBlock> {
@@ -148,21 +160,35 @@ impl Inner {
             encode_series(&mut rec, group.iter().map(|(r, l)| (*r, l)));
             records.push(rec);
         }
-        let mut keep = |rec: &[u8]| {
-            let Ok(Record::Samples(samples)) = record::decode(rec) else {
-                return;
-            };
-            let mut enc = SamplesEncoder::default();
-            for (r, t, v) in samples {
-                if t >= b && self.head.stripes[stripe_of_ref(r)].read().contains(r) {
-                    enc.push(r, t, v);
+        let live_ref = |r| self.head.stripes[stripe_of_ref(r)].read().contains(r);
+        // Sample and deletion records keep their order, so replay deletes exactly what it
+        // deleted the first time.
+        let mut keep = |rec: &[u8]| match record::decode(rec) {
+            Ok(Record::Samples(samples)) => {
+                let mut enc = SamplesEncoder::default();
+                for (r, t, v) in samples {
+                    if t >= b && live_ref(r) {
+                        enc.push(r, t, v);
+                    }
+                }
+                if !enc.is_empty() {
+                    let mut out = Vec::new();
+                    enc.finish_into(&mut out);
+                    records.push(out);
                 }
             }
-            if !enc.is_empty() {
-                let mut out = Vec::new();
-                enc.finish_into(&mut out);
-                records.push(out);
+            Ok(Record::Delete(ranges)) => {
+                let kept: Vec<_> = ranges
+                    .into_iter()
+                    .filter(|&(r, _, hi)| hi >= b && live_ref(r))
+                    .collect();
+                if !kept.is_empty() {
+                    let mut out = Vec::new();
+                    encode_delete(&mut out, &kept);
+                    records.push(out);
+                }
             }
+            Ok(Record::Series(_)) | Err(_) => {}
         };
         self.wal.read_checkpoint(&mut keep)?;
         if first <= last {

@@ -8,7 +8,9 @@ use model::{SampleBuf, SampleSource};
 use super::Db;
 use crate::block::writer::{BlockWriter, fsync_path};
 use crate::error::{Result, io_err};
-use crate::filenames::{BLOCK_CHUNKS, BLOCK_INDEX, BLOCK_META, BLOCKS_DIR};
+use crate::filenames::{
+    BLOCK_CHUNKS, BLOCK_INDEX, BLOCK_META, BLOCKS_DIR, EXEMPLARS_DIR, METADATA,
+};
 use crate::querier::SampleReader;
 use crate::querier::reader::Part;
 
@@ -51,6 +53,9 @@ impl Db {
                 }
             }
         }
+        inner.exemplars.copy_to(&dir.as_ref().join(EXEMPLARS_DIR))?;
+        let md = inner.metadata.path();
+        fs::copy(md, dir.as_ref().join(METADATA)).map_err(io_err("copy", md))?;
         fsync_path(&out)
     }
 }

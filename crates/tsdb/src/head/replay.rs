@@ -77,6 +77,13 @@ impl Head {
                 self.num_samples
                     .store(st.samples, std::sync::atomic::Ordering::Relaxed);
             }
+            Record::Delete(ranges) => {
+                let ranges: Vec<_> = ranges
+                    .into_iter()
+                    .map(|(r, lo, hi)| (st.aliases.get(&r).copied().unwrap_or(r), lo, hi))
+                    .collect();
+                self.apply_deletes(&ranges)?;
+            }
         }
         Ok(())
     }

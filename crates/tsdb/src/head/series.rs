@@ -257,6 +257,45 @@ impl MemSeries {
         Ok(found.map(|(_, v)| v))
     }
 
+    /// Removes the samples in `[lo, hi]` by rebuilding the series' chunks from what is left.
+    /// Returns the number of samples removed.
+    pub(crate) fn delete_range(
+        &mut self,
+        lo: i64,
+        hi: i64,
+        lim: &Limits,
+        chunks: &HeadChunks,
+    ) -> Result<u64> {
+        let (Some(min), Some(max)) = (self.min_t(), self.max_t()) else {
+            return Ok(0);
+        };
+        if hi < min || lo > max {
+            return Ok(0);
+        }
+        let snap = self.snapshot(i64::MIN, i64::MAX, chunks)?;
+        let mut all = model::SampleBuf::new();
+        model::SampleSource::read_into(
+            &mut crate::querier::SampleReader::new(
+                crate::querier::reader::Part::from_head(snap),
+                i64::MIN,
+                i64::MAX,
+            ),
+            &mut all,
+        )?;
+        self.spilled.clear();
+        self.open = None;
+        self.ooo = None;
+        let mut removed = 0;
+        for s in all.iter() {
+            if s.t >= lo && s.t <= hi {
+                removed += 1;
+            } else {
+                self.append_in_order(s.t, s.v, lim, chunks)?;
+            }
+        }
+        Ok(removed)
+    }
+
     /// Copies what a reader of `[mint, maxt]` needs.
     pub(crate) fn snapshot(
         &self,

@@ -49,6 +49,9 @@ enum Op {
     PersistBefore(i64),
     Reopen,
     Check(usize, i64, i64),
+    /// Delete the samples of series matching matcher set `.0` in the range `[.1, .2]`
+    /// (offsets from the clock).
+    Delete(usize, i64, i64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -60,6 +63,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (-3 * 60 * MIN..0).prop_map(Op::PersistBefore),
         1 => Just(Op::Reopen),
         3 => (0..4usize, -10 * 60 * MIN..0, -60 * MIN..60 * MIN).prop_map(|(m, a, b)| Op::Check(m, a, b)),
+        1 => (1..4usize, -6 * 60 * MIN..0, 0..3 * 60 * MIN).prop_map(|(m, a, len)| Op::Delete(m, a, a + len)),
     ]
 }
 
@@ -223,6 +227,10 @@ fn run(ops: Vec<Op>, retention: bool) -> Vec<otelstore_tsdb::BlockMeta> {
                 oracle.max_t = oracle.head_max();
             }
             Op::Check(m, a, b) => check(&db, &oracle, m, clock + a, clock + b),
+            Op::Delete(m, a, b) => {
+                db.delete_series(&[matchers(m)], clock + a, clock + b).expect("delete");
+                oracle.store.delete(&matchers(m), clock + a, clock + b);
+            }
         }
     }
     check(&db, &oracle, 0, i64::MIN, i64::MAX);
