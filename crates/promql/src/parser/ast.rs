@@ -305,6 +305,21 @@ impl Expr {
         }
     }
 
+    /// The matchers of every vector and range selector in the expression, in the order they
+    /// appear (what `/api/v1/query_exemplars` and `/api/v1/series`-style lookups need).
+    pub fn selector_matchers(&self) -> Vec<Vec<Matcher>> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            match e {
+                Expr::VectorSelector(v) => out.push(v.matchers.clone()),
+                Expr::MatrixSelector(m) => out.push(m.selector.matchers.clone()),
+                _ => stack.extend(e.children().into_iter().rev()),
+            }
+        }
+        out
+    }
+
     /// Direct sub-expressions, in source order.
     pub fn children(&self) -> Vec<&Expr> {
         match self {
