@@ -26,7 +26,10 @@ pub struct Label {
 impl Label {
     /// A pair from anything that converts into shared strings.
     pub fn new(name: impl Into<Arc<str>>, value: impl Into<Arc<str>>) -> Self {
-        Label { name: name.into(), value: value.into() }
+        Label {
+            name: name.into(),
+            value: value.into(),
+        }
     }
 }
 
@@ -60,7 +63,9 @@ impl Labels {
             }
         }
         if let Some(w) = pairs.windows(2).find(|w| w[0].name == w[1].name) {
-            return Err(InvalidLabels::DuplicateName { name: w[0].name.to_string() });
+            return Err(InvalidLabels::DuplicateName {
+                name: w[0].name.to_string(),
+            });
         }
         Ok(Labels(pairs))
     }
@@ -77,8 +82,14 @@ impl Labels {
     /// Wraps pairs the caller guarantees are sorted by name, unique and non-empty (for example
     /// read back from a store that validated them on the way in). Checked in debug builds.
     pub fn from_sorted(pairs: Vec<Label>) -> Self {
-        debug_assert!(pairs.windows(2).all(|w| w[0].name < w[1].name), "labels not sorted");
-        debug_assert!(pairs.iter().all(|l| !l.value.is_empty()), "empty label value");
+        debug_assert!(
+            pairs.windows(2).all(|w| w[0].name < w[1].name),
+            "labels not sorted"
+        );
+        debug_assert!(
+            pairs.iter().all(|l| !l.value.is_empty()),
+            "empty label value"
+        );
         Labels(pairs)
     }
 
@@ -145,13 +156,25 @@ impl Labels {
     /// A copy without the named labels.
     #[must_use]
     pub fn without(&self, names: &[&str]) -> Self {
-        Labels(self.0.iter().filter(|l| !names.contains(&&*l.name)).cloned().collect())
+        Labels(
+            self.0
+                .iter()
+                .filter(|l| !names.contains(&&*l.name))
+                .cloned()
+                .collect(),
+        )
     }
 
     /// A copy with only the named labels.
     #[must_use]
     pub fn keep_only(&self, names: &[&str]) -> Self {
-        Labels(self.0.iter().filter(|l| names.contains(&&*l.name)).cloned().collect())
+        Labels(
+            self.0
+                .iter()
+                .filter(|l| names.contains(&&*l.name))
+                .cloned()
+                .collect(),
+        )
     }
 
     /// A copy without `__name__`.
@@ -237,7 +260,10 @@ mod tests {
     fn duplicate_and_empty_names_are_rejected() {
         let dup = Labels::from_pairs([("a", "1"), ("a", "2")]);
         assert_eq!(dup, Err(InvalidLabels::DuplicateName { name: "a".into() }));
-        assert_eq!(Labels::from_pairs([("", "1")]), Err(InvalidLabels::EmptyName));
+        assert_eq!(
+            Labels::from_pairs([("", "1")]),
+            Err(InvalidLabels::EmptyName)
+        );
     }
 
     #[test]

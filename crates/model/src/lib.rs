@@ -8,11 +8,14 @@ pub mod error;
 pub mod labels;
 pub mod matcher;
 pub mod memory;
+pub mod metadata;
 pub mod querier;
 pub mod sample;
+pub mod trace;
 
 pub use error::{InvalidLabels, InvalidMatcher};
 pub use labels::{Label, Labels, METRIC_NAME};
 pub use matcher::{MatchOp, Matcher};
-pub use querier::{matches_all, Querier, SampleSource, Series};
-pub use sample::{is_stale, stale_nan, Sample, SampleBuf, SeriesSamples, STALE_NAN_BITS};
+pub use metadata::{Exemplar, MetricMetadata, MetricType, SeriesExemplars};
+pub use querier::{Querier, SampleSource, Series, matches_all};
+pub use sample::{STALE_NAN_BITS, Sample, SampleBuf, SeriesSamples, is_stale, stale_nan};

@@ -87,7 +87,14 @@ impl Matcher {
                 (Some(regex), set, prefix)
             }
         };
-        Ok(Matcher { name, op, value, regex, set, prefix })
+        Ok(Matcher {
+            name,
+            op,
+            value,
+            regex,
+            set,
+            prefix,
+        })
     }
 
     /// `name="value"`.
@@ -128,9 +135,10 @@ impl Matcher {
     pub fn set_matches(&self) -> Option<Vec<&str>> {
         match self.op {
             MatchOp::Equal | MatchOp::NotEqual => Some(vec![self.value.as_str()]),
-            MatchOp::Regex | MatchOp::NotRegex => {
-                self.set.as_ref().map(|s| s.iter().map(String::as_str).collect())
-            }
+            MatchOp::Regex | MatchOp::NotRegex => self
+                .set
+                .as_ref()
+                .map(|s| s.iter().map(String::as_str).collect()),
         }
     }
 
@@ -267,7 +275,10 @@ mod tests {
     #[test]
     fn literal_alternations_expand_to_a_set() {
         assert_eq!(re("a|b|c").set_matches(), Some(vec!["a", "b", "c"]));
-        assert_eq!(re("(api|web)_(1|2)").set_matches().map(|s| s.len()), Some(4));
+        assert_eq!(
+            re("(api|web)_(1|2)").set_matches().map(|s| s.len()),
+            Some(4)
+        );
         assert_eq!(re("a.*").set_matches(), None);
     }
 

@@ -61,5 +61,7 @@ pub trait Querier {
 
 /// Whether `labels` satisfy every matcher (absent labels compare as `""`).
 pub fn matches_all(labels: &Labels, matchers: &[Matcher]) -> bool {
-    matchers.iter().all(|m| m.matches(labels.get(&m.name).unwrap_or("")))
+    matchers
+        .iter()
+        .all(|m| m.matches(labels.get(&m.name).unwrap_or("")))
 }

@@ -49,7 +49,10 @@ pub struct SeriesSamples {
 impl SeriesSamples {
     /// A batch entry from validated labels.
     pub fn new(labels: &crate::Labels, samples: Vec<Sample>) -> Self {
-        SeriesSamples { labels: labels.as_slice().to_vec(), samples }
+        SeriesSamples {
+            labels: labels.as_slice().to_vec(),
+            samples,
+        }
     }
 }
 

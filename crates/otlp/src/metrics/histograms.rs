@@ -1,0 +1,120 @@
+//! Explicit-bucket histogram points → `_bucket{le}` (cumulative counts, `+Inf` = count),
+//! `_sum` (when the point has one) and `_count`, with deltas turned into running totals.
+
+use std::sync::Arc;
+
+use model::{Label, stale_nan};
+use opentelemetry_proto::tonic::metrics::v1::HistogramDataPoint;
+
+use super::delta::HistogramTotal;
+use super::labels::{self, Layout};
+use super::points::{Family, NO_RECORDED_VALUE};
+use super::resource::ResourceLabels;
+use super::{Translator, values};
+
+/// The `le` texts of the last bounds seen: points of one metric nearly always share their
+/// bounds, so each bound is formatted once per metric.
+#[derive(Default)]
+struct LeCache {
+    bounds: Vec<f64>,
+    les: Vec<Arc<str>>,
+}
+
+impl LeCache {
+    fn get(&mut self, bounds: &[f64]) -> &[Arc<str>] {
+        let same = self.bounds.len() == bounds.len()
+            && self
+                .bounds
+                .iter()
+                .zip(bounds)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+        if !same {
+            self.bounds = bounds.to_vec();
+            self.les = bounds.iter().map(|b| Arc::from(values::le(*b))).collect();
+        }
+        &self.les
+    }
+}
+
+impl<'a> Translator<'a> {
+    /// Translates the points of one histogram metric; `delta` for delta temporality.
+    pub(super) fn histograms(
+        &mut self,
+        family: &Family<'_>,
+        points: &'a [HistogramDataPoint],
+        delta: bool,
+        res: &ResourceLabels,
+        scope: &[Label],
+    ) {
+        let bucket_name: Arc<str> = Arc::from(format!("{}_bucket", family.name));
+        let sum_name: Arc<str> = Arc::from(format!("{}_sum", family.name));
+        let count_name: Arc<str> = Arc::from(format!("{}_count", family.name));
+        let inf: Arc<str> = Arc::from("+Inf");
+        let mut le_cache = LeCache::default();
+        for p in points {
+            let Some(base) = self.base_labels(family, &p.attributes, p.time_unix_nano, res, scope)
+            else {
+                continue;
+            };
+            let stale = p.flags & NO_RECORDED_VALUE != 0;
+            // Bucket counts and bounds of unequal length are cut to the shorter.
+            let n = p.explicit_bounds.len().min(p.bucket_counts.len());
+            let mut totals = None;
+            if delta {
+                let mut key = base.clone();
+                labels::set(&mut key, &self.names.metric_name, Arc::clone(&family.name));
+                if stale {
+                    self.delta.forget(&key);
+                } else {
+                    let d = HistogramTotal {
+                        bounds: p.explicit_bounds[..n].to_vec(),
+                        buckets: p.bucket_counts[..n].to_vec(),
+                        count: p.count,
+                        sum: p.sum,
+                    };
+                    let window = (p.start_time_unix_nano, p.time_unix_nano);
+                    match self.delta.add_histogram(&key, window, d, self.now) {
+                        Ok(t) => totals = Some(t),
+                        Err(e) => {
+                            self.problem(family.otel, e.message(), 1);
+                            continue;
+                        }
+                    }
+                }
+            }
+            let (bounds, buckets, count, sum) = match &totals {
+                Some(t) => (&t.bounds[..], &t.buckets[..], t.count, t.sum),
+                None => (
+                    &p.explicit_bounds[..n],
+                    &p.bucket_counts[..n],
+                    p.count,
+                    p.sum,
+                ),
+            };
+            let t = super::ms(p.time_unix_nano);
+            let value = |v: f64| if stale { stale_nan() } else { v };
+            let plain = Layout::new(&base, &[&self.names.metric_name]);
+            let with_le = Layout::new(&base, &[&self.names.metric_name, &self.names.le]);
+            if let Some(sum) = sum {
+                self.push(plain.build(&base, &[&sum_name]), t, value(sum));
+            }
+            self.push(plain.build(&base, &[&count_name]), t, value(count as f64));
+            let first_bucket = self.out.series.len();
+            let mut cumulative = 0u64;
+            for (c, le) in buckets.iter().zip(le_cache.get(bounds)) {
+                cumulative = cumulative.saturating_add(*c);
+                let labels = with_le.build(&base, &[&bucket_name, le]);
+                self.push(labels, t, value(cumulative as f64));
+            }
+            self.push(
+                with_le.build(&base, &[&bucket_name, &inf]),
+                t,
+                value(count as f64),
+            );
+            if !stale {
+                self.bucket_exemplars(&p.exemplars, bounds, first_bucket);
+            }
+            self.out.accepted_points += 1;
+        }
+    }
+}
