@@ -54,4 +54,5 @@ pub use error::{Corruption, Error, Result};
 pub use frame::MAX_RECORD_LEN;
 pub use options::{Options, SyncPolicy};
 pub use replay::ReplayStats;
+pub use sync::{SYNC_BUCKETS, SyncStats};
 pub use wal::Wal;

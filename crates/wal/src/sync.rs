@@ -27,6 +27,62 @@ pub(crate) struct GroupCommit {
     turn: Mutex<()>,
     /// fsyncs issued, so tests can check that covered callers skip theirs.
     fsyncs: AtomicU64,
+    /// How long they took.
+    latency: Latency,
+}
+
+/// Upper bounds (seconds) of the fsync latency histogram buckets.
+pub const SYNC_BUCKETS: [f64; 10] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0,
+];
+
+/// fsync latencies: counts per bucket of [`SYNC_BUCKETS`] (plus one beyond the last) and the
+/// total time.
+#[derive(Debug, Default)]
+struct Latency {
+    buckets: [AtomicU64; SYNC_BUCKETS.len() + 1],
+    total_nanos: AtomicU64,
+}
+
+/// A copy of the fsync latency histogram, for a metrics endpoint.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncStats {
+    /// Cumulative counts per bucket upper bound (seconds); the last bound is `+Inf`.
+    pub buckets: Vec<(f64, u64)>,
+    /// Number of fsyncs.
+    pub count: u64,
+    /// Total seconds spent in them.
+    pub sum_seconds: f64,
+}
+
+impl Latency {
+    fn observe(&self, d: std::time::Duration) {
+        let secs = d.as_secs_f64();
+        let i = SYNC_BUCKETS
+            .iter()
+            .position(|&b| secs <= b)
+            .unwrap_or(SYNC_BUCKETS.len());
+        self.buckets[i].fetch_add(1, Ordering::Relaxed);
+        self.total_nanos
+            .fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
+    }
+
+    fn stats(&self) -> SyncStats {
+        let mut cumulative = 0;
+        let mut buckets = Vec::with_capacity(SYNC_BUCKETS.len() + 1);
+        for (i, b) in self.buckets.iter().enumerate() {
+            cumulative += b.load(Ordering::Relaxed);
+            buckets.push((
+                SYNC_BUCKETS.get(i).copied().unwrap_or(f64::INFINITY),
+                cumulative,
+            ));
+        }
+        SyncStats {
+            buckets,
+            count: cumulative,
+            sum_seconds: self.total_nanos.load(Ordering::Relaxed) as f64 / 1e9,
+        }
+    }
 }
 
 impl GroupCommit {
@@ -58,7 +114,10 @@ impl GroupCommit {
             w.check_healthy()?;
             (w.lsn(), Arc::clone(w.file()))
         };
-        if let Err(source) = file.sync_data() {
+        let started = std::time::Instant::now();
+        let synced = file.sync_data();
+        self.latency.observe(started.elapsed());
+        if let Err(source) = synced {
             // After a failed fsync the kernel may have dropped the dirty pages; nothing written
             // since the last good fsync can be trusted, so refuse further appends.
             let mut w = writer.lock();
@@ -71,6 +130,11 @@ impl GroupCommit {
         self.fsyncs.fetch_add(1, Ordering::Relaxed);
         self.note_synced(target);
         Ok(())
+    }
+
+    /// The fsync latency histogram.
+    pub(crate) fn stats(&self) -> SyncStats {
+        self.latency.stats()
     }
 
     /// fsyncs issued by [`GroupCommit::sync_to`].

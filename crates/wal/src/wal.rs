@@ -258,6 +258,11 @@ impl Wal {
         dir::sync(dir)
     }
 
+    /// How long fsyncs have taken, as a histogram.
+    pub fn sync_stats(&self) -> crate::SyncStats {
+        self.shared.commit.stats()
+    }
+
     /// Total bytes of segments and checkpoint on disk (for size-based retention accounting).
     pub fn disk_bytes(&self) -> u64 {
         self.shared.disk_bytes.load(Ordering::Relaxed)
