@@ -54,7 +54,8 @@ pub struct EngineOptions {
     pub max_samples: u64,
     /// Longest a query may run (default 2m).
     pub timeout: Duration,
-    /// Most steps a range query may have (default 11,000).
+    /// Most steps between a range query's start and end (default 11,000). As in Prometheus,
+    /// `(end - start) / step` is compared, so 11,000 steps (11,001 points) are still allowed.
     pub max_points_per_series: u64,
     /// Step of subqueries written without one, `x[5m:]` (default 1m, Prometheus' default
     /// evaluation interval).
@@ -247,7 +248,7 @@ impl Engine {
                 "end timestamp must not be before start time".into(),
             ));
         }
-        if ((end_ms - start_ms) / step_ms) as u64 >= self.opts.max_points_per_series {
+        if ((end_ms - start_ms) / step_ms) as u64 > self.opts.max_points_per_series {
             return Err(Error::TooManyPoints);
         }
         let query = query.into_query()?;

@@ -198,6 +198,11 @@ impl Db {
             .collect()
     }
 
+    /// How long WAL fsyncs have taken.
+    pub fn wal_sync_stats(&self) -> wal::SyncStats {
+        self.inner.wal.sync_stats()
+    }
+
     /// Bytes the database takes on disk: blocks, WAL and head chunk files.
     pub fn disk_bytes(&self) -> u64 {
         self.inner.disk_bytes()

@@ -82,6 +82,11 @@ fn too_many_points_and_bad_steps_are_bad_data() {
         .expect_err("points");
     assert!(matches!(err, Error::TooManyPoints));
     assert_eq!(err.error_type(), "bad_data");
+    assert!(
+        e.range(&store(), "x_total", 0, 11_000_000, 1000).is_ok(),
+        "11,000 steps are allowed"
+    );
+    assert!(e.range(&store(), "x_total", 0, 11_001_000, 1000).is_err());
     assert!(e.range(&store(), "x_total", 0, 1000, 0).is_err());
     let err = e
         .range(&store(), "x_total[5m]", 0, 1000, 10)

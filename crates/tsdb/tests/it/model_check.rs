@@ -228,7 +228,8 @@ fn run(ops: Vec<Op>, retention: bool) -> Vec<otelstore_tsdb::BlockMeta> {
             }
             Op::Check(m, a, b) => check(&db, &oracle, m, clock + a, clock + b),
             Op::Delete(m, a, b) => {
-                db.delete_series(&[matchers(m)], clock + a, clock + b).expect("delete");
+                db.delete_series(&[matchers(m)], clock + a, clock + b)
+                    .expect("delete");
                 oracle.store.delete(&matchers(m), clock + a, clock + b);
             }
         }
