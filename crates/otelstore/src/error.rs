@@ -7,6 +7,9 @@ pub enum Error {
     /// The metrics engine failed (disk, files, options).
     #[error("metrics storage: {0}")]
     Metrics(#[from] tsdb::Error),
+    /// The trace store failed.
+    #[error("trace storage: {0}")]
+    Traces(#[from] traces::Error),
     /// A query failed; [`promql::Error::error_type`] tells how to report it.
     #[error(transparent)]
     Query(#[from] promql::Error),

@@ -21,4 +21,5 @@ mod error;
 mod store;
 
 pub use error::{Error, Result};
-pub use store::{Options, SeriesExemplarList, Store};
+pub use store::{Ingested, Options, SeriesExemplarList, Store};
+pub use {otlp, traces};

@@ -1,0 +1,89 @@
+//! The HTTP application: every route of the main port, health endpoints and self-metrics,
+//! and serving with graceful shutdown.
+
+use std::future::Future;
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::IntoResponse;
+use axum::response::Response;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+
+use crate::paths;
+use crate::state::AppState;
+
+/// The router of the main HTTP port (9090 by default).
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(crate::prom::routes())
+        .route(paths::HEALTHY, get(healthy).head(healthy))
+        .route(paths::READY, get(ready).head(ready))
+        .route(paths::METRICS, get(metrics))
+        .route(paths::REMOTE_WRITE, post(crate::remote_write::write))
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            refuse_oversized,
+        ))
+        .with_state(state)
+}
+
+/// Answers 413 at once when the announced body is larger than the limit, instead of reading
+/// it first (the body limit alone only trips once that many bytes have arrived).
+pub async fn refuse_oversized(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if let Some(len) = announced.filter(|&n| n > st.config.max_body_bytes) {
+        let msg = format!(
+            "request body of {len} bytes exceeds the {} byte limit",
+            st.config.max_body_bytes
+        );
+        return (StatusCode::PAYLOAD_TOO_LARGE, msg).into_response();
+    }
+    next.run(req).await
+}
+
+async fn healthy() -> impl IntoResponse {
+    (StatusCode::OK, "otelstore is Healthy.\n")
+}
+
+async fn ready(State(st): State<AppState>) -> impl IntoResponse {
+    if st.is_ready() {
+        (StatusCode::OK, "otelstore is Ready.\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+    }
+}
+
+async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
+    let store = std::sync::Arc::clone(&st.store);
+    let metrics = std::sync::Arc::clone(&st.metrics);
+    let body = tokio::task::spawn_blocking(move || metrics.render(&store))
+        .await
+        .unwrap_or_default();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
