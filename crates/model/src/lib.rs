@@ -11,6 +11,7 @@ pub mod memory;
 pub mod metadata;
 pub mod querier;
 pub mod sample;
+pub mod text;
 pub mod trace;
 
 pub use error::{InvalidLabels, InvalidMatcher};

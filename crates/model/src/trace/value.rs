@@ -44,7 +44,7 @@ impl AnyValue {
         match self {
             AnyValue::Empty if quoted => out.push_str("null"),
             AnyValue::Empty => {}
-            AnyValue::String(s) if quoted => write_json_string(out, s),
+            AnyValue::String(s) if quoted => crate::text::push_json_string(out, s),
             AnyValue::String(s) => out.push_str(s),
             AnyValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             AnyValue::Int(i) => {
@@ -57,7 +57,7 @@ impl AnyValue {
                 if quoted {
                     out.push('"');
                 }
-                base64(out, b);
+                crate::text::push_base64(out, b);
                 if quoted {
                     out.push('"');
                 }
@@ -78,7 +78,7 @@ impl AnyValue {
                     if i > 0 {
                         out.push(',');
                     }
-                    write_json_string(out, &kv.key);
+                    crate::text::push_json_string(out, &kv.key);
                     out.push(':');
                     kv.value.write_text(out, true);
                 }
@@ -86,44 +86,6 @@ impl AnyValue {
             }
         }
     }
-}
-
-/// Standard base64 with padding.
-fn base64(out: &mut String, bytes: &[u8]) {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for chunk in bytes.chunks(3) {
-        let n = chunk.len();
-        let v = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, b)| acc | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= n {
-                out.push(char::from(ALPHABET[((v >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-}
-
-fn write_json_string(out: &mut String, s: &str) {
-    use std::fmt::Write;
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 impl From<&str> for AnyValue {

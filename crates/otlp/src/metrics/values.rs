@@ -16,7 +16,7 @@ pub(super) fn any_value(v: Option<&AnyValue>) -> Cow<'_, str> {
         Some(Value::BoolValue(b)) => Cow::Borrowed(if *b { "true" } else { "false" }),
         Some(Value::IntValue(i)) => Cow::Owned(i.to_string()),
         Some(Value::DoubleValue(d)) => Cow::Owned(double(*d)),
-        Some(Value::BytesValue(b)) => Cow::Owned(base64(b)),
+        Some(Value::BytesValue(b)) => Cow::Owned(model::text::base64(b)),
         Some(v @ (Value::ArrayValue(_) | Value::KvlistValue(_))) => {
             let mut out = String::new();
             // Go's encoder fails on NaN and infinities anywhere inside; the value is then empty.
@@ -71,28 +71,6 @@ fn exponent_form(d: f64) -> String {
     }
 }
 
-/// Standard base64 with padding.
-pub(super) fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// A value that Go's JSON encoder refuses (NaN or an infinity).
 #[derive(Debug)]
 struct Unsupported;
@@ -111,7 +89,7 @@ fn json_value(v: Option<&Value>, out: &mut String) -> Result<(), Unsupported> {
         Some(Value::DoubleValue(_)) => return Err(Unsupported),
         Some(Value::BytesValue(b)) => {
             out.push('"');
-            out.push_str(&base64(b));
+            model::text::push_base64(out, b);
             out.push('"');
         }
         Some(Value::ArrayValue(a)) => {

@@ -5,9 +5,10 @@ use opentelemetry_proto::tonic::common::v1::{
 };
 
 use super::super::labels::LabelNamer;
-use super::super::values::{self, base64};
+use super::super::values;
 use super::super::{MetricsOptions, TranslationStrategy};
 use super::*;
+use model::text::base64;
 
 fn namer(underscore_sanitization: bool, preserve: bool) -> LabelNamer {
     LabelNamer {
