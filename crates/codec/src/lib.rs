@@ -19,6 +19,7 @@ pub mod bits;
 pub mod column;
 mod cursor;
 mod error;
+pub mod fields;
 mod ints;
 mod pfor;
 pub mod varint;

@@ -5,8 +5,8 @@
 use crate::{FastMap, FastSet};
 use model::trace::{AnyValue, KeyValue, Span, SpanKind};
 
-use crate::bytes::{Reader, Writer};
 use crate::query::{TagScope, TagValue};
+use codec::fields::{Reader, Writer};
 
 /// Values seen for one attribute key, up to a cap.
 #[derive(Debug, Default, Clone)]

@@ -22,7 +22,6 @@
 //!
 //! File layouts: `docs/format/spans.md`.
 
-mod bytes;
 mod catalog;
 mod error;
 mod filenames;

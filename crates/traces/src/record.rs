@@ -21,10 +21,10 @@ use model::trace::{
     StatusCode, TraceBatch, TraceId,
 };
 
-use crate::bytes::{Reader, Writer};
 use crate::error::{Error, Result};
 use crate::head::Origin;
 use crate::value::{get_attrs, put_attrs};
+use codec::fields::{Reader, Writer};
 
 /// Record type of a span batch.
 pub(crate) const SPANS: u8 = 1;

@@ -29,11 +29,11 @@ use self::format::{
     BlockEntry, Footer, HEADER_LEN, MAGIC, Meta, Section, SectionRef, TAIL_LEN, VERSION, get_blob,
 };
 use self::index::IndexReader;
-use crate::bytes::Reader;
 use crate::catalog::Catalog;
 use crate::error::{Error, Result, io_err};
 use crate::head::Origin;
 use crate::value::get_attrs;
+use codec::fields::Reader;
 
 /// Whether a stored checksum matches. Fuzzing builds accept any, so mutated inputs reach
 /// the decoders behind the checksums.

@@ -14,12 +14,12 @@ use std::thread::JoinHandle;
 use model::trace::{ResourceSpans, ScopeSpans, TraceBatch, TraceId};
 use parking_lot::{Mutex, RwLock};
 
-use crate::bytes::Writer;
 use crate::error::{Error, Result, io_err};
 use crate::filenames::{LOCK, SEGMENT_EXT, SEGMENTS_DIR, TMP_SUFFIX, WAL_DIR, parse_segment};
 use crate::head::{Head, HeadTrace};
 use crate::segment::Segment;
 use crate::{AppendOutcome, Options, record};
+use codec::fields::Writer;
 
 /// Traces moved out of the head and being written to segments; still visible to readers.
 pub(crate) type Flushing = Arc<FastMap<TraceId, HeadTrace>>;

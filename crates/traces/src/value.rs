@@ -9,7 +9,7 @@
 
 use model::trace::{AnyValue, KeyValue};
 
-use crate::bytes::{Reader, Writer};
+use codec::fields::{Reader, Writer};
 
 /// Deepest nesting of arrays and lists accepted by the decoder.
 pub(crate) const MAX_DEPTH: usize = 32;

@@ -6,7 +6,6 @@
 //! not at all. They are never modified afterwards, which is what makes memory-mapping them
 //! safe. Layouts: `docs/format/block.md`.
 
-pub(crate) mod bytes;
 pub(crate) mod chunks;
 pub(crate) mod index;
 pub mod meta;

@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use model::{Exemplar, Label, Labels, Matcher, SeriesExemplars};
 use parking_lot::Mutex;
 
-use crate::block::bytes::{Reader, Writer};
 use crate::error::{Result, io_err};
 use crate::head::append::canonical;
 use crate::logfile::{LogFile, read_records};
+use codec::fields::{Reader, Writer};
 
 const MAGIC: u32 = 0x4F54_4558; // "OTEX"
 const VERSION: u8 = 1;
@@ -215,7 +215,7 @@ fn take_labels(r: &mut Reader<'_>) -> Option<Labels> {
     let n = r.uvarint().ok()?;
     let mut pairs = Vec::with_capacity(n.min(64) as usize);
     for _ in 0..n {
-        pairs.push(Label::new(r.str_ref().ok()?, r.str_ref().ok()?));
+        pairs.push(Label::new(r.str().ok()?, r.str().ok()?));
     }
     Labels::new(pairs).ok()
 }

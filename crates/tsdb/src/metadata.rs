@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use model::{MetricMetadata, MetricType};
 use parking_lot::Mutex;
 
-use crate::block::bytes::{Reader, Writer};
 use crate::error::{Result, io_err};
 use crate::logfile::LogFile;
+use codec::fields::{Reader, Writer};
 
 const MAGIC: u32 = 0x4F54_4D44; // "OTMD"
 const VERSION: u8 = 1;
@@ -171,10 +171,10 @@ fn encode(m: &MetricMetadata) -> Vec<u8> {
 
 fn decode(rec: &[u8]) -> Option<MetricMetadata> {
     let mut r = Reader::new(rec);
-    let family = r.str().ok()?;
+    let family = r.str().ok()?.to_string();
     let metric_type = type_of(r.u8().ok()?);
-    let unit = r.str().ok()?;
-    let help = r.str().ok()?;
+    let unit = r.str().ok()?.to_string();
+    let help = r.str().ok()?.to_string();
     Some(MetricMetadata {
         family,
         metric_type,

@@ -18,7 +18,6 @@ use super::format::{
     BlockEntry, Footer, HEADER_LEN, MAGIC, Meta, SECTIONS, Section, SectionRef, VERSION, put_blob,
 };
 use super::index::{FieldKey, IndexBuilder};
-use crate::bytes::Writer;
 use crate::catalog::{Catalog, ValueSet};
 use crate::error::{Result, io_err};
 use crate::filenames::TMP_SUFFIX;
@@ -26,6 +25,7 @@ use crate::head::read::for_each_edge;
 use crate::head::{HeadSpan, Origin};
 use crate::query::TagScope;
 use crate::value::put_attrs;
+use codec::fields::Writer;
 
 /// Settings the builder takes from [`crate::Options`].
 #[derive(Debug, Clone, Copy)]

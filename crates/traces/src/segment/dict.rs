@@ -2,7 +2,7 @@
 //! string's rank and a lookup by value is a binary search.
 
 use crate::FastMap;
-use crate::bytes::{Reader, Writer};
+use codec::fields::{Reader, Writer};
 
 /// Collects strings while building; [`DictBuilder::finish`] assigns the ids.
 #[derive(Debug, Default)]

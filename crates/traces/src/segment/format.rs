@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::bytes::{Reader, Writer};
+use codec::fields::{Reader, Writer};
 
 /// `OTSG` read as a little-endian u32.
 pub(crate) const MAGIC: u32 = u32::from_le_bytes(*b"OTSG");

@@ -11,11 +11,11 @@ use std::collections::HashMap;
 use model::trace::AnyValue;
 use roaring::RoaringBitmap;
 
-use crate::bytes::{Reader, Writer};
 use crate::query::eval::{ValueRef, compare};
 use crate::query::{Field, Intrinsic, Literal, Op, SpanFilter, TagScope};
 use crate::value::{get_value, put_value};
 use crate::{FastMap, FastSet};
+use codec::fields::{Reader, Writer};
 
 /// A field of the index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

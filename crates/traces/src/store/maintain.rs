@@ -8,7 +8,6 @@ use std::sync::Arc;
 use model::trace::{ResourceSpans, ScopeSpans, TraceBatch, TraceId};
 
 use super::{Flushing, Inner};
-use crate::bytes::Writer;
 use crate::error::{Result, io_err};
 use crate::filenames;
 use crate::head::Origin;
@@ -16,6 +15,7 @@ use crate::record;
 use crate::retention::{PlanSegment, plan_retention};
 use crate::segment::Segment;
 use crate::segment::build::{BuildOptions, BuildTrace, write_segment};
+use codec::fields::Writer;
 
 /// Spans per checkpoint record, to keep records a reasonable size.
 const CHECKPOINT_SPANS_PER_RECORD: usize = 4096;

@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use super::bytes::{Reader, Writer};
 use crate::error::{Error, Result, io_err};
+use codec::fields::{Reader, Writer};
 
 const MAGIC: u32 = 0x4F54_424D; // "OTBM"
 const VERSION: u8 = 1;
@@ -95,7 +95,7 @@ impl BlockMeta {
             });
         }
         let mut read = || -> Result<BlockMeta, usize> {
-            let id = r.str()?;
+            let id = r.str()?.to_string();
             let (min_time, max_time) = (r.i64()?, r.i64()?);
             let (num_series, num_samples, num_chunks) = (r.u64()?, r.u64()?, r.u64()?);
             let level = r.u32()?;
@@ -103,7 +103,7 @@ impl BlockMeta {
             for list in &mut lists {
                 let n = r.u32()?;
                 for _ in 0..n {
-                    list.push(r.str()?);
+                    list.push(r.str()?.to_string());
                 }
             }
             let [sources, parents] = lists;

@@ -8,9 +8,9 @@ use model::trace::{Event, Link, SpanId, SpanKind, StatusCode, TraceId};
 pub(crate) use super::values::{CVal, dict_str, to_any};
 use super::values::{cval, get_keyed, skip_keyed, span_id};
 use super::*;
-use crate::bytes::Reader;
 use crate::segment::dict::Dict;
 use crate::segment::format::{BlockEntry, get_blob};
+use codec::fields::Reader;
 
 /// A decoding failure: offset within the column (or payload) and what is wrong.
 pub(crate) type Bad = (usize, &'static str);

@@ -5,11 +5,11 @@ use crate::{FastMap, FastSet};
 use model::trace::{AnyValue, KeyValue, Span, StatusCode, TraceId};
 
 use super::*;
-use crate::bytes::Writer;
 use crate::head::HeadSpan;
 use crate::segment::format::{BlockEntry, put_blob};
 use crate::summary::pick_root;
 use crate::value::{T_DICT, put_value};
+use codec::fields::Writer;
 
 /// What the encoder needs from the segment builder.
 pub(crate) struct Ctx<'a> {

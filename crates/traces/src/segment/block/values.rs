@@ -3,9 +3,9 @@
 use model::trace::{AnyValue, KeyValue, SpanId};
 
 use super::decode::Bad;
-use crate::bytes::Reader;
 use crate::segment::dict::Dict;
 use crate::value::{self, T_DICT};
+use codec::fields::Reader;
 
 fn bad(detail: &'static str) -> impl Fn(usize) -> Bad {
     move |o| (o, detail)

@@ -10,9 +10,9 @@ use model::{Label, Labels};
 use roaring::RoaringBitmap;
 
 use super::{ChunkEntry, HEADER, MAGIC, TOC, VERSION};
-use crate::block::bytes::Reader;
 use crate::error::{Error, Result};
 use crate::postings::PostingsSource;
+use codec::fields::Reader;
 
 /// Where one label value's postings are.
 #[derive(Debug, Clone, Copy)]
@@ -144,7 +144,7 @@ impl IndexReader {
             .u32()
             .map_err(|o| self.corrupt(o, "bad symbol table"))?;
         Reader::at(&self.map, self.symbols_off + rel as usize)
-            .str_ref()
+            .str()
             .map_err(|o| self.corrupt(o, "bad symbol"))
     }
 

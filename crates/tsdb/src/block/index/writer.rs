@@ -10,8 +10,8 @@ use model::Labels;
 use roaring::RoaringBitmap;
 
 use super::{ChunkEntry, HEADER, MAGIC, VERSION};
-use crate::block::bytes::Writer;
 use crate::error::{Result, io_err};
+use codec::fields::Writer;
 
 /// Writes `series` (sorted by labels, each with its chunks in time order) to `path`, fsynced.
 /// Returns the file size.

@@ -1,78 +1,107 @@
-//! Little-endian field writer and bounds-checked reader shared by the WAL record and segment
-//! formats. The reader never panics: every method fails with the offset where data ran out
-//! or was malformed.
+//! Little-endian field writer and bounds-checked reader for the file and record formats of
+//! the storage engines. The reader never panics: every method fails with the offset where
+//! data ran out or was malformed.
 
-use codec::varint::{put_uvarint, put_varint, uvarint, varint};
+use crate::varint::{put_uvarint, put_varint, uvarint, varint};
 
 /// Appends fields to a buffer.
 #[derive(Debug, Default)]
-pub(crate) struct Writer {
-    pub(crate) buf: Vec<u8>,
+pub struct Writer {
+    /// The bytes written.
+    pub buf: Vec<u8>,
 }
 
 impl Writer {
-    pub(crate) fn with_capacity(n: usize) -> Self {
+    /// A writer whose buffer has room for `n` bytes.
+    pub fn with_capacity(n: usize) -> Self {
         Writer {
             buf: Vec::with_capacity(n),
         }
     }
-    pub(crate) fn u8(&mut self, v: u8) {
+    /// Appends a byte.
+    pub fn u8(&mut self, v: u8) {
         self.buf.push(v);
     }
-    pub(crate) fn u32(&mut self, v: u32) {
+    /// Appends a little-endian `u32`.
+    pub fn u32(&mut self, v: u32) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
-    pub(crate) fn u64(&mut self, v: u64) {
+    /// Appends a little-endian `u64`.
+    pub fn u64(&mut self, v: u64) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
-    pub(crate) fn uvarint(&mut self, v: u64) {
+    /// Appends a little-endian `i64`.
+    pub fn i64(&mut self, v: i64) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+    /// Appends an unsigned LEB128 varint.
+    pub fn uvarint(&mut self, v: u64) {
         put_uvarint(&mut self.buf, v);
     }
-    pub(crate) fn varint(&mut self, v: i64) {
+    /// Appends a zig-zag varint.
+    pub fn varint(&mut self, v: i64) {
         put_varint(&mut self.buf, v);
     }
-    pub(crate) fn raw(&mut self, b: &[u8]) {
+    /// Appends bytes as they are.
+    pub fn raw(&mut self, b: &[u8]) {
         self.buf.extend_from_slice(b);
     }
     /// Bytes as uvarint length + bytes.
-    pub(crate) fn bytes(&mut self, b: &[u8]) {
+    pub fn bytes(&mut self, b: &[u8]) {
         self.uvarint(b.len() as u64);
         self.buf.extend_from_slice(b);
     }
     /// A string as uvarint length + UTF-8 bytes.
-    pub(crate) fn str(&mut self, s: &str) {
+    pub fn str(&mut self, s: &str) {
         self.bytes(s.as_bytes());
     }
-    pub(crate) fn len(&self) -> usize {
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
         self.buf.len()
+    }
+    /// Whether nothing has been written.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
     }
 }
 
 /// Reads fields from a slice. Errors are the offset of the bad field.
 #[derive(Debug, Clone)]
-pub(crate) struct Reader<'a> {
+pub struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    pub(crate) fn new(buf: &'a [u8]) -> Self {
+    /// A reader of `buf` from its start.
+    pub fn new(buf: &'a [u8]) -> Self {
         Reader { buf, pos: 0 }
     }
-    pub(crate) fn pos(&self) -> usize {
+    /// A reader of `buf` starting at `pos`.
+    pub fn at(buf: &'a [u8], pos: usize) -> Self {
+        Reader {
+            buf,
+            pos: pos.min(buf.len()),
+        }
+    }
+    /// The current offset.
+    pub fn pos(&self) -> usize {
         self.pos
     }
     /// Moves to `pos` (at most the end).
-    pub(crate) fn seek(&mut self, pos: usize) {
+    pub fn seek(&mut self, pos: usize) {
         self.pos = pos.min(self.buf.len());
     }
-    pub(crate) fn remaining(&self) -> usize {
+    /// Bytes left.
+    pub fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
-    pub(crate) fn is_empty(&self) -> bool {
+    /// Whether every byte has been read.
+    pub fn is_empty(&self) -> bool {
         self.pos >= self.buf.len()
     }
-    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], usize> {
+    /// The next `n` bytes.
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], usize> {
         let end = self
             .pos
             .checked_add(n)
@@ -82,41 +111,51 @@ impl<'a> Reader<'a> {
         self.pos = end;
         Ok(s)
     }
-    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N], usize> {
+    /// The next `N` bytes as an array.
+    pub fn array<const N: usize>(&mut self) -> Result<[u8; N], usize> {
         let s = self.take(N)?;
         let mut a = [0u8; N];
         a.copy_from_slice(s);
         Ok(a)
     }
-    pub(crate) fn u8(&mut self) -> Result<u8, usize> {
+    /// A byte.
+    pub fn u8(&mut self) -> Result<u8, usize> {
         Ok(self.array::<1>()?[0])
     }
-    pub(crate) fn u32(&mut self) -> Result<u32, usize> {
+    /// A little-endian `u32`.
+    pub fn u32(&mut self) -> Result<u32, usize> {
         Ok(u32::from_le_bytes(self.array()?))
     }
-    pub(crate) fn u64(&mut self) -> Result<u64, usize> {
+    /// A little-endian `u64`.
+    pub fn u64(&mut self) -> Result<u64, usize> {
         Ok(u64::from_le_bytes(self.array()?))
     }
-    pub(crate) fn uvarint(&mut self) -> Result<u64, usize> {
+    /// A little-endian `i64`.
+    pub fn i64(&mut self) -> Result<i64, usize> {
+        Ok(i64::from_le_bytes(self.array()?))
+    }
+    /// An unsigned LEB128 varint.
+    pub fn uvarint(&mut self) -> Result<u64, usize> {
         let rest = self.buf.get(self.pos..).ok_or(self.pos)?;
         let (v, n) = uvarint(rest).map_err(|_| self.pos)?;
         self.pos += n;
         Ok(v)
     }
-    pub(crate) fn varint(&mut self) -> Result<i64, usize> {
+    /// A zig-zag varint.
+    pub fn varint(&mut self) -> Result<i64, usize> {
         let rest = self.buf.get(self.pos..).ok_or(self.pos)?;
         let (v, n) = varint(rest).map_err(|_| self.pos)?;
         self.pos += n;
         Ok(v)
     }
     /// A uvarint that must fit in `u32`.
-    pub(crate) fn u32v(&mut self) -> Result<u32, usize> {
+    pub fn u32v(&mut self) -> Result<u32, usize> {
         let at = self.pos;
         u32::try_from(self.uvarint()?).map_err(|_| at)
     }
     /// A count of items that each take at least one byte: bounded by what is left, so a
     /// hostile count cannot make a caller allocate more than the input size.
-    pub(crate) fn count(&mut self) -> Result<usize, usize> {
+    pub fn count(&mut self) -> Result<usize, usize> {
         let at = self.pos;
         let n = self.uvarint()?;
         usize::try_from(n)
@@ -124,12 +163,14 @@ impl<'a> Reader<'a> {
             .filter(|&n| n <= self.remaining())
             .ok_or(at)
     }
-    pub(crate) fn bytes(&mut self) -> Result<&'a [u8], usize> {
+    /// A uvarint length and that many bytes.
+    pub fn bytes(&mut self) -> Result<&'a [u8], usize> {
         let at = self.pos;
         let n = usize::try_from(self.uvarint()?).map_err(|_| at)?;
         self.take(n)
     }
-    pub(crate) fn str(&mut self) -> Result<&'a str, usize> {
+    /// A uvarint length and that many bytes of UTF-8.
+    pub fn str(&mut self) -> Result<&'a str, usize> {
         let at = self.pos;
         std::str::from_utf8(self.bytes()?).map_err(|_| at)
     }
