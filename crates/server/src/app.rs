@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> Router {
         .route(paths::READY, get(ready).head(ready))
         .route(paths::METRICS, get(metrics))
         .route(paths::REMOTE_WRITE, post(crate::remote_write::write))
+        .route(paths::PROM_OTLP_METRICS, post(crate::otlp::http::metrics))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(middleware::from_fn_with_state(
             state.clone(),

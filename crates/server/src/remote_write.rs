@@ -243,10 +243,7 @@ pub async fn write(State(st): State<AppState>, headers: HeaderMap, body: Bytes) 
         outcome.appended + outcome.ignored,
         outcome.rejected() + histograms,
     );
-    m.rejected(Reason::Duplicate, outcome.duplicate);
-    m.rejected(Reason::OutOfOrder, outcome.out_of_order);
-    m.rejected(Reason::TooOld, outcome.too_old);
-    m.rejected(Reason::Invalid, outcome.invalid);
+    m.outcome(&outcome);
     m.rejected(Reason::Unsupported, histograms);
     m.exemplars(n_exemplars);
 

@@ -131,6 +131,14 @@ impl SelfMetrics {
         self.rejected[i].fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Counts the samples storage rejected, by reason.
+    pub fn outcome(&self, o: &tsdb::AppendOutcome) {
+        self.rejected(Reason::Duplicate, o.duplicate);
+        self.rejected(Reason::OutOfOrder, o.out_of_order);
+        self.rejected(Reason::TooOld, o.too_old);
+        self.rejected(Reason::Invalid, o.invalid);
+    }
+
     /// Counts stored exemplars.
     pub fn exemplars(&self, n: u64) {
         self.exemplars.fetch_add(n, Ordering::Relaxed);

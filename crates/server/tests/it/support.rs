@@ -13,6 +13,10 @@ pub(crate) struct TestServer {
     child: Option<Child>,
     /// `host:port` of the HTTP API.
     pub(crate) http: String,
+    /// `host:port` of OTLP/gRPC.
+    pub(crate) otlp_grpc: String,
+    /// `host:port` of OTLP/HTTP.
+    pub(crate) otlp_http: String,
     /// The data directory.
     pub(crate) data: PathBuf,
     _dir: Option<tempfile::TempDir>,
@@ -60,6 +64,8 @@ impl TestServer {
         let mut s = TestServer {
             child: Some(child),
             http: String::new(),
+            otlp_grpc: String::new(),
+            otlp_http: String::new(),
             data: data.to_path_buf(),
             _dir: None,
             agent,
@@ -69,6 +75,8 @@ impl TestServer {
             if let Ok(text) = std::fs::read_to_string(&addr_file) {
                 let v: serde_json::Value = serde_json::from_str(&text).expect("addr file JSON");
                 s.http = v["http"].as_str().expect("http address").to_string();
+                s.otlp_grpc = v["otlp_grpc"].as_str().expect("otlp_grpc").to_string();
+                s.otlp_http = v["otlp_http"].as_str().expect("otlp_http").to_string();
                 break;
             }
             if let Some(status) = s.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {

@@ -117,10 +117,7 @@ pub(crate) enum WalFsync {
 pub(crate) struct Settings {
     pub(crate) data_dir: PathBuf,
     pub(crate) http_listen: SocketAddr,
-    // The OTLP, Jaeger and Tempo listeners are being added to the server.
-    #[allow(dead_code)]
     pub(crate) otlp_grpc_listen: Option<SocketAddr>,
-    #[allow(dead_code)]
     pub(crate) otlp_http_listen: Option<SocketAddr>,
     pub(crate) retention_time: Option<Duration>,
     pub(crate) retention_size: Option<u64>,

@@ -101,8 +101,53 @@ async fn serve(settings: &Settings, store: Arc<otelstore::Store>) -> Result<()> 
     };
     let state = server::AppState::new(store, config);
     let http = bind("http-listen", settings.http_listen).await?;
+    let grpc = match settings.otlp_grpc_listen {
+        Some(addr) => Some(bind("otlp-grpc-listen", addr).await?),
+        None => None,
+    };
+    let otlp_http = match settings.otlp_http_listen {
+        Some(addr) => Some(bind("otlp-http-listen", addr).await?),
+        None => None,
+    };
     let mut addrs = serde_json::Map::new();
     addrs.insert("http".into(), http.local_addr()?.to_string().into());
+    if let Some(l) = &grpc {
+        addrs.insert("otlp_grpc".into(), l.local_addr()?.to_string().into());
+    }
+    if let Some(l) = &otlp_http {
+        addrs.insert("otlp_http".into(), l.local_addr()?.to_string().into());
+    }
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|&s| s).await;
+    };
+    let mut tasks: Vec<(&str, tokio::task::JoinHandle<Result<()>>)> = Vec::new();
+    let app = server::router(state.clone());
+    let stop = stopped(stop_rx.clone());
+    tasks.push((
+        "HTTP",
+        tokio::spawn(async move { Ok(server::serve(http, app, stop).await?) }),
+    ));
+    if let Some(l) = grpc {
+        let (st, stop) = (state.clone(), stopped(stop_rx.clone()));
+        tasks.push((
+            "OTLP/gRPC",
+            tokio::spawn(async move { Ok(server::otlp::grpc::serve(l, st, stop).await?) }),
+        ));
+    }
+    if let Some(l) = otlp_http {
+        let (app, stop) = (
+            server::otlp::http::router(state.clone()),
+            stopped(stop_rx.clone()),
+        );
+        tasks.push((
+            "OTLP/HTTP",
+            tokio::spawn(async move { Ok(server::serve(l, app, stop).await?) }),
+        ));
+    }
+
+    // Announce only once every listener is bound and being served.
     if let Some(path) = &settings.addr_file {
         let tmp = path.with_extension("tmp");
         std::fs::write(&tmp, serde_json::Value::Object(addrs.clone()).to_string())
@@ -111,21 +156,15 @@ async fn serve(settings: &Settings, store: Arc<otelstore::Store>) -> Result<()> 
     }
     tracing::info!(addresses = %serde_json::Value::Object(addrs), "otelstore listening");
 
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let stopped = |mut rx: watch::Receiver<bool>| async move {
-        let _ = rx.wait_for(|&s| s).await;
-    };
-    let app = server::router(state.clone());
-    let http_task = tokio::spawn(server::serve(http, app, stopped(stop_rx.clone())));
-
     shutdown_signal().await;
     tracing::info!("shutting down: no new requests, finishing in-flight ones");
     state.set_ready(false);
     let _ = stop_tx.send(true);
-    http_task
-        .await
-        .context("HTTP server task")?
-        .context("HTTP server")?;
+    for (name, task) in tasks {
+        task.await
+            .with_context(|| format!("{name} server task"))?
+            .with_context(|| format!("{name} server"))?;
+    }
     Ok(())
 }
 
