@@ -31,7 +31,8 @@ pub(crate) struct Cli {
     /// OTLP/gRPC address; "off" disables it [default: 0.0.0.0:4317].
     #[arg(long, env = "OTELSTORE_OTLP_GRPC_LISTEN", value_name = "ADDR")]
     pub(crate) otlp_grpc_listen: Option<String>,
-    /// OTLP/HTTP address; "off" disables it [default: 0.0.0.0:4318].
+    /// OTLP/HTTP address (/v1/metrics, /v1/traces; /v1/logs is accepted and counted, but logs
+    /// are not stored yet); "off" disables it [default: 0.0.0.0:4318].
     #[arg(long, env = "OTELSTORE_OTLP_HTTP_LISTEN", value_name = "ADDR")]
     pub(crate) otlp_http_listen: Option<String>,
     /// How long to keep data; "0" or "off" keeps everything [default: 15d].
