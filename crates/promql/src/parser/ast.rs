@@ -359,8 +359,10 @@ impl Expr {
         }
     }
 
-    /// A copy with every span zeroed and selector matchers sorted: two queries that print the
-    /// same have equal normal forms.
+    /// A copy with every span zeroed, selector matchers sorted and unary plus dropped (it
+    /// evaluates to its operand): two queries that print the same have equal normal forms, and
+    /// so do `+Inf ^ 2` and `Inf ^ 2`, which print the same way but parse differently because
+    /// unary operators bind looser than `^`.
     pub fn normalized(&self) -> Expr {
         let mut e = self.clone();
         e.normalize();
@@ -368,6 +370,13 @@ impl Expr {
     }
 
     fn normalize(&mut self) {
+        while let Expr::Unary(u) = self {
+            if u.op != UnaryOp::Pos {
+                break;
+            }
+            let inner = (*u.expr).clone();
+            *self = inner;
+        }
         fn selector(vs: &mut VectorSelector) {
             vs.span = Span::default();
             vs.matchers.sort_by_cached_key(|m| m.to_string());

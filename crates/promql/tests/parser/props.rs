@@ -182,3 +182,12 @@ proptest! {
         check_round_trip(&q)?;
     }
 }
+
+/// Found by the fuzzer: `+Inf` prints with its sign, and `- +Inf ^ 4` parses back as unary
+/// plus over `Inf ^ 4` (unary operators bind looser than `^`). Same value, same normal form.
+#[test]
+fn signed_infinity_under_power_round_trips() {
+    for q in ["04./4-inf^4./43", "-inf ^ 2", "1 - +Inf ^ 2 / 3"] {
+        check_round_trip(q).unwrap_or_else(|e| panic!("{q}: {e}"));
+    }
+}
