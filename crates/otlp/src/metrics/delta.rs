@@ -32,13 +32,15 @@ impl Default for DeltaConfig {
 /// Prometheus stores cumulative counters; SDKs configured for delta temporality send the
 /// increase since their previous export instead. The state keeps a running total per
 /// output series (keyed by its labels, `__name__` included) and places each delta point by
-/// its start time, following the Collector's rules:
+/// its start time, as the Collector's deltatocumulative processor does:
 ///
 /// - no state yet: the running total starts at the point's values;
 /// - the point starts where the previous one ended: its values are added;
-/// - the point starts after the previous one ended (a gap: the SDK restarted, or a batch
-///   was lost): the total restarts from the point's values, which queries see as a counter
-///   reset;
+/// - the point starts after the previous one ended (a gap): its values are added too. SDKs
+///   advance the start time over export intervals in which a series recorded nothing (the
+///   Python SDK does), and the OTel data model lets a delta stream's start time advance
+///   without affecting the sum; restarting there would make every idle interval a counter
+///   reset and lose the totals before it;
 /// - the point repeats the previous window exactly (a client resending a batch whose
 ///   answer it lost): nothing is added and the current total is written again;
 /// - the point starts before the previous one ended (overlap, out of order, or two writers
@@ -235,7 +237,7 @@ impl DeltaState {
     }
 
     /// Places a point: starts, adds to (`add` returns false when the kinds or layouts do
-    /// not match, which restarts from `fresh`), restarts, or rejects; returns the totals.
+    /// not match, which restarts from `fresh`), or rejects; returns the totals.
     fn place(
         &self,
         key: &[Label],
@@ -259,15 +261,13 @@ impl DeltaState {
                 e.seen = now;
                 return Ok(e.total.clone());
             }
-            let aligned = start_ns == e.end_ns || (start_ns == 0 && end_ns > e.end_ns);
-            if aligned {
-                if !add(&mut e.total) {
-                    e.total = fresh;
-                }
-            } else if start_ns > e.end_ns {
-                e.total = fresh;
-            } else {
+            // Aligned, or after a gap (see the type docs): either way the delta is added.
+            let follows = start_ns >= e.end_ns || (start_ns == 0 && end_ns > e.end_ns);
+            if !follows {
                 return Err(DeltaError::Overlap);
+            }
+            if !add(&mut e.total) {
+                e.total = fresh;
             }
             e.start_ns = start_ns;
             e.end_ns = end_ns;

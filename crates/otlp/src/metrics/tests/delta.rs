@@ -57,7 +57,7 @@ fn monotonic_delta_sums_accumulate_across_requests() {
 }
 
 #[test]
-fn gaps_reset_overlaps_are_rejected_and_resends_are_idempotent() {
+fn gaps_add_overlaps_are_rejected_and_resends_are_idempotent() {
     let state = DeltaState::default();
     let now = Instant::now();
     let total = |t: &Translated| value(t, "tokens_total", &[]);
@@ -102,13 +102,14 @@ fn gaps_reset_overlaps_are_rejected_and_resends_are_idempotent() {
     );
     assert_eq!(total(&t), 9.0);
 
-    // Starts after the last end (restart or lost batch): the total restarts.
+    // Starts after the last end (the SDK recorded nothing in between and advanced the start
+    // time, as the Python SDK does): added, not a reset.
     let t = send(
         &state,
         &delta_counter(vec![delta_point(&[], at(5), at(6), 2.0)]),
         now,
     );
-    assert_eq!(total(&t), 2.0);
+    assert_eq!(total(&t), 11.0);
 
     // Ends before it starts.
     let t = send(
