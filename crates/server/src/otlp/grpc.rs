@@ -7,6 +7,8 @@
 //! `grpc-status-details-bin` (Go) and in the `google.rpc.retryinfo-bin` trailer (Python).
 
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
     LogsService, LogsServiceServer,
@@ -29,7 +31,9 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 use prost::Message;
 use tokio::net::TcpListener;
 use tonic::codec::CompressionEncoding;
+use tonic::codegen::{Service, http};
 use tonic::metadata::{MetadataMap, MetadataValue};
+use tonic::server::NamedService;
 use tonic::{Code, Response};
 
 use super::status::{RetryInfo, Status};
@@ -137,11 +141,13 @@ pub async fn serve(
     let svc = Otlp { state };
     macro_rules! configured {
         ($server:ident) => {
-            $server::new(svc.clone())
-                .accept_compressed(CompressionEncoding::Gzip)
-                .accept_compressed(CompressionEncoding::Zstd)
-                .send_compressed(CompressionEncoding::Gzip)
-                .max_decoding_message_size(limit)
+            NoRetryOnOversize(
+                $server::new(svc.clone())
+                    .accept_compressed(CompressionEncoding::Gzip)
+                    .accept_compressed(CompressionEncoding::Zstd)
+                    .send_compressed(CompressionEncoding::Gzip)
+                    .max_decoding_message_size(limit),
+            )
         };
     }
     tonic::transport::Server::builder()
@@ -153,4 +159,44 @@ pub async fn serve(
             shutdown,
         )
         .await
+}
+
+/// Turns tonic's answer to a message over the size limit, OUT_OF_RANGE, into
+/// INVALID_ARGUMENT: every OTLP client retries OUT_OF_RANGE and would resend the same
+/// oversized batch until its timeout. None of the services answers OUT_OF_RANGE itself, and
+/// tonic reports the decode failure in the response headers (a trailers-only response).
+#[derive(Debug, Clone)]
+struct NoRetryOnOversize<S>(S);
+
+impl<S: NamedService> NamedService for NoRetryOnOversize<S> {
+    const NAME: &'static str = S::NAME;
+}
+
+impl<S, B, R> Service<http::Request<B>> for NoRetryOnOversize<S>
+where
+    S: Service<http::Request<B>, Response = http::Response<R>>,
+    S::Future: Send + 'static,
+{
+    type Response = http::Response<R>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        let fut = self.0.call(req);
+        Box::pin(async move {
+            let mut resp = fut.await?;
+            let out_of_range = Code::OutOfRange as i32;
+            let status = resp.headers().get("grpc-status");
+            if status.is_some_and(|v| v.as_bytes() == out_of_range.to_string().as_bytes()) {
+                let invalid = Code::InvalidArgument as i32;
+                resp.headers_mut()
+                    .insert("grpc-status", http::HeaderValue::from(invalid));
+            }
+            Ok(resp)
+        })
+    }
 }
