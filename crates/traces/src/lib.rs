@@ -16,7 +16,8 @@
 //! - [`Store::trace`] returns every stored span of a trace, from the head and all segments.
 //! - [`Store::search`] takes a [`SearchRequest`]: Jaeger parameters and a [`SpanFilter`]
 //!   tree (the TraceQL subset: `&&`, `||`, scoped/unscoped attributes, intrinsics, all
-//!   comparison operators and anchored regexes), all evaluated on one span.
+//!   comparison operators and anchored regexes), all evaluated on one span;
+//!   [`traceql::parse`] compiles the TraceQL subset into one.
 //! - [`Store::services`], [`Store::operations`], [`Store::dependencies`],
 //!   [`Store::tag_names`] and [`Store::tag_values`] are served from catalogs.
 //!
@@ -33,6 +34,7 @@ mod retention;
 mod segment;
 mod store;
 mod summary;
+pub mod traceql;
 mod value;
 
 pub use error::{Error, Result};
