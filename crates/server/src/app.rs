@@ -25,12 +25,24 @@ pub fn router(state: AppState) -> Router {
         .route(paths::METRICS, get(metrics))
         .route(paths::REMOTE_WRITE, post(crate::remote_write::write))
         .route(paths::PROM_OTLP_METRICS, post(crate::otlp::http::metrics))
+        .nest(paths::JAEGER_PREFIX, crate::jaeger::routes())
+        .nest(paths::TEMPO_PREFIX, crate::tempo::routes())
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             refuse_oversized,
         ))
         .with_state(state)
+}
+
+/// The Jaeger API at the root, for the optional Jaeger listener (16686 by convention).
+pub fn jaeger_router(state: AppState) -> Router {
+    crate::jaeger::routes().with_state(state)
+}
+
+/// The Tempo API at the root, for the optional Tempo listener (3200 by convention).
+pub fn tempo_router(state: AppState) -> Router {
+    crate::tempo::routes().with_state(state)
 }
 
 /// Answers 413 at once when the announced body is larger than the limit, instead of reading

@@ -85,6 +85,14 @@ impl ApiError {
         }
     }
 
+    /// A `not_found` error (404).
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError {
+            kind: ErrorType::NotFound,
+            message: message.into(),
+        }
+    }
+
     /// A query error, with Prometheus's `invalid parameter "query": ` prefix on parse errors.
     pub fn query(e: &promql::Error) -> Self {
         let kind = match e.error_type() {
@@ -109,6 +117,12 @@ impl From<otelstore::Error> for ApiError {
             otelstore::Error::BadRequest(m) => ApiError::bad_data(m.clone()),
             _ => ApiError::internal(e.to_string()),
         }
+    }
+}
+
+impl From<otelstore::traces::Error> for ApiError {
+    fn from(e: otelstore::traces::Error) -> Self {
+        ApiError::from(otelstore::Error::from(e))
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod error;
 pub mod format;
+pub mod jaeger;
 pub mod otlp;
 pub mod params;
 pub mod paths;
@@ -13,6 +14,7 @@ pub mod prom;
 pub mod remote_write;
 pub mod selfmetrics;
 pub mod state;
+pub mod tempo;
 
-pub use app::{router, serve};
+pub use app::{jaeger_router, router, serve, tempo_router};
 pub use state::{AppState, ServerConfig};

@@ -60,3 +60,39 @@ pub const HEALTHY: &str = "/-/healthy";
 pub const READY: &str = "/-/ready";
 /// Self-metrics in the Prometheus text format.
 pub const METRICS: &str = "/metrics";
+
+/// Where the Jaeger API is mounted on the main port.
+pub const JAEGER_PREFIX: &str = "/jaeger";
+/// Jaeger: services.
+pub const JAEGER_SERVICES: &str = "/api/services";
+/// Jaeger: operation names of a service (what Grafana calls).
+pub const JAEGER_SERVICE_OPERATIONS: &str = "/api/services/{service}/operations";
+/// Jaeger: operations with span kinds.
+pub const JAEGER_OPERATIONS: &str = "/api/operations";
+/// Jaeger: trace search (and multi-get with `traceID=`).
+pub const JAEGER_TRACES: &str = "/api/traces";
+/// Jaeger: one trace.
+pub const JAEGER_TRACE: &str = "/api/traces/{id}";
+/// Jaeger: service dependencies.
+pub const JAEGER_DEPENDENCIES: &str = "/api/dependencies";
+
+/// Where the Tempo API is mounted on the main port.
+pub const TEMPO_PREFIX: &str = "/tempo";
+/// Tempo: health check.
+pub const TEMPO_ECHO: &str = "/api/echo";
+/// Tempo: build information.
+pub const TEMPO_BUILDINFO: &str = "/api/status/buildinfo";
+/// Tempo: one trace (`Trace` / `{"batches":..}`).
+pub const TEMPO_TRACE: &str = "/api/traces/{id}";
+/// Tempo: one trace (`TraceByIDResponse` / `{"trace":..}`).
+pub const TEMPO_TRACE_V2: &str = "/api/v2/traces/{id}";
+/// Tempo: search (TraceQL or tags).
+pub const TEMPO_SEARCH: &str = "/api/search";
+/// Tempo: tag names.
+pub const TEMPO_TAGS: &str = "/api/search/tags";
+/// Tempo: tag names by scope.
+pub const TEMPO_TAGS_V2: &str = "/api/v2/search/tags";
+/// Tempo: values of a tag.
+pub const TEMPO_TAG_VALUES: &str = "/api/search/tag/{tag}/values";
+/// Tempo: typed values of a TraceQL field.
+pub const TEMPO_TAG_VALUES_V2: &str = "/api/v2/search/tag/{tag}/values";

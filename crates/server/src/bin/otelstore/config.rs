@@ -128,9 +128,7 @@ pub(crate) struct Settings {
     pub(crate) otlp_translation: String,
     pub(crate) otlp_promote_resource_attributes: Vec<String>,
     pub(crate) enable_admin_api: bool,
-    #[allow(dead_code)]
     pub(crate) jaeger_listen: Option<SocketAddr>,
-    #[allow(dead_code)]
     pub(crate) tempo_listen: Option<SocketAddr>,
     pub(crate) addr_file: Option<PathBuf>,
     /// Every setting by flag name, as given, for /api/v1/status/flags.
