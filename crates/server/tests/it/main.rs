@@ -1,9 +1,16 @@
 //! End-to-end tests: the real `otelstore` binary on ephemeral ports, driven over HTTP.
 
+mod jaeger;
+mod otlp_bad;
+mod otlp_sdk;
 mod prom_api;
 mod promtool;
 mod restart;
+mod spans;
 mod support;
+mod tempo;
+mod traces_restart;
+mod traces_sdk;
 
 /// Milliseconds since the epoch, now.
 fn support_now() -> i64 {

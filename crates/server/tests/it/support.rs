@@ -17,6 +17,10 @@ pub(crate) struct TestServer {
     pub(crate) otlp_grpc: String,
     /// `host:port` of OTLP/HTTP.
     pub(crate) otlp_http: String,
+    /// `host:port` of the Jaeger listener, when started with `--jaeger-listen`.
+    pub(crate) jaeger: Option<String>,
+    /// `host:port` of the Tempo listener, when started with `--tempo-listen`.
+    pub(crate) tempo: Option<String>,
     /// The data directory.
     pub(crate) data: PathBuf,
     _dir: Option<tempfile::TempDir>,
@@ -66,6 +70,8 @@ impl TestServer {
             http: String::new(),
             otlp_grpc: String::new(),
             otlp_http: String::new(),
+            jaeger: None,
+            tempo: None,
             data: data.to_path_buf(),
             _dir: None,
             agent,
@@ -77,6 +83,8 @@ impl TestServer {
                 s.http = v["http"].as_str().expect("http address").to_string();
                 s.otlp_grpc = v["otlp_grpc"].as_str().expect("otlp_grpc").to_string();
                 s.otlp_http = v["otlp_http"].as_str().expect("otlp_http").to_string();
+                s.jaeger = v["jaeger"].as_str().map(str::to_string);
+                s.tempo = v["tempo"].as_str().map(str::to_string);
                 break;
             }
             if let Some(status) = s.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
@@ -141,6 +149,78 @@ impl TestServer {
             .read_to_string(&mut text)
             .expect("body");
         (resp.status().as_u16(), text, hs)
+    }
+
+    /// GET `http://{addr}{path}` with headers; returns status, body bytes and Content-Type.
+    pub(crate) fn get_from(
+        &self,
+        addr: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, Vec<u8>, String) {
+        let mut req = self.agent.get(&format!("http://{addr}{path}"));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let mut resp = req.call().expect("HTTP request");
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let mut body = Vec::new();
+        resp.body_mut()
+            .as_reader()
+            .read_to_end(&mut body)
+            .expect("body");
+        (resp.status().as_u16(), body, ct)
+    }
+
+    /// POST raw bytes to `http://{addr}{path}`; status and body, or `None` if the connection
+    /// failed.
+    pub(crate) fn try_post_to(
+        &self,
+        addr: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Option<(u16, Vec<u8>)> {
+        let mut req = self.agent.post(&format!("http://{addr}{path}"));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let mut resp = req.send(body).ok()?;
+        let mut out = Vec::new();
+        resp.body_mut().as_reader().read_to_end(&mut out).ok()?;
+        Some((resp.status().as_u16(), out))
+    }
+
+    /// POST raw bytes to `http://{addr}{path}`; returns status, body bytes and response
+    /// headers (names lowercase).
+    pub(crate) fn post_to(
+        &self,
+        addr: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (u16, Vec<u8>, Vec<(String, String)>) {
+        let mut req = self.agent.post(&format!("http://{addr}{path}"));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let mut resp = req.send(body).expect("HTTP request");
+        let hs = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
+            .collect();
+        let mut out = Vec::new();
+        resp.body_mut()
+            .as_reader()
+            .read_to_end(&mut out)
+            .expect("body");
+        (resp.status().as_u16(), out, hs)
     }
 
     /// Announces a POST body of `len` bytes without sending it and returns the status the
