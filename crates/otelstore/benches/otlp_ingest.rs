@@ -44,7 +44,9 @@ fn request(instances: usize, models: usize, t_ns: u64, step: u64) -> (Vec<u8>, u
                     attributes: attrs(m),
                     start_time_unix_nano: 1,
                     time_unix_nano: t_ns,
-                    value: Some(number_data_point::Value::AsInt((step * 7 + m as u64) as i64)),
+                    value: Some(number_data_point::Value::AsInt(
+                        (step * 7 + m as u64) as i64,
+                    )),
                     ..NumberDataPoint::default()
                 })
                 .collect();
@@ -85,8 +87,7 @@ fn request(instances: usize, models: usize, t_ns: u64, step: u64) -> (Vec<u8>, u
                             name: "requests".into(),
                             data: Some(metric::Data::Sum(Sum {
                                 data_points: counter,
-                                aggregation_temporality: AggregationTemporality::Cumulative
-                                    as i32,
+                                aggregation_temporality: AggregationTemporality::Cumulative as i32,
                                 is_monotonic: true,
                             })),
                             ..Metric::default()
@@ -94,9 +95,7 @@ fn request(instances: usize, models: usize, t_ns: u64, step: u64) -> (Vec<u8>, u
                         Metric {
                             name: "kv_cache_utilization".into(),
                             unit: "1".into(),
-                            data: Some(metric::Data::Gauge(Gauge {
-                                data_points: gauge,
-                            })),
+                            data: Some(metric::Data::Gauge(Gauge { data_points: gauge })),
                             ..Metric::default()
                         },
                         Metric {
@@ -104,8 +103,7 @@ fn request(instances: usize, models: usize, t_ns: u64, step: u64) -> (Vec<u8>, u
                             unit: "s".into(),
                             data: Some(metric::Data::Histogram(Histogram {
                                 data_points: hist,
-                                aggregation_temporality: AggregationTemporality::Cumulative
-                                    as i32,
+                                aggregation_temporality: AggregationTemporality::Cumulative as i32,
                             })),
                             ..Metric::default()
                         },
@@ -125,7 +123,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let series: usize = std::env::var("OTLP_BENCH_SERIES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+        // `cargo test --all-targets` runs this binary without `--bench` (unoptimised).
+        .unwrap_or(if std::env::args().any(|a| a == "--bench") {
+            10_000
+        } else {
+            500
+        });
     let instances = (series / (models * 14)).max(1);
     let now_ns = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos() as u64;
     let steps = 20u64;

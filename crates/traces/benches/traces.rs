@@ -140,7 +140,10 @@ fn percentile(v: &mut [Duration], p: f64) -> Duration {
 }
 
 fn main() {
-    let total = env("SPANS", 5_000_000);
+    // `cargo test --all-targets` runs this binary without `--bench` (unoptimised): then a
+    // small run keeps the code path tested without taking minutes.
+    let bench = std::env::args().any(|a| a == "--bench");
+    let total = env("SPANS", if bench { 5_000_000 } else { 20_000 });
     let threads = env("THREADS", 2).max(1);
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = std::env::var("DIR")
@@ -272,7 +275,7 @@ fn main() {
     let mut rng = SmallRng::seed_from_u64(7);
     let mut hit = Vec::new();
     let mut miss = Vec::new();
-    for i in 0..20_000 {
+    for i in 0..if bench { 20_000 } else { 100 } {
         if i % 10 == 0 {
             let id = TraceId(rng.r#gen::<u128>().to_le_bytes());
             let t = Instant::now();
@@ -306,7 +309,7 @@ fn main() {
     for (svc, k, v) in queries {
         let mut lat = Vec::new();
         let mut found = 0;
-        for i in 0..200 {
+        for i in 0..if bench { 200 } else { 4 } {
             let mut req = SearchRequest {
                 service: Some(svc.into()),
                 tags: vec![(k.into(), v.into())],

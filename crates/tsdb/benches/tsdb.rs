@@ -309,7 +309,10 @@ fn ingest(db: &Db, targets: &mut [Target], scrapes: i64, rng: &mut SmallRng) -> 
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    // `cargo test --all-targets` runs this binary without `--bench` (unoptimised): then the
+    // quick shape keeps the code path tested without taking minutes.
+    let arg = |name: &str| std::env::args().any(|a| a == name);
+    let quick = arg("--quick") || !arg("--bench");
     let mut rng = SmallRng::seed_from_u64(42);
     let mut targets: Vec<Target> = (0..TARGETS).map(|i| target(i, &mut rng)).collect();
     let dir = tempfile::tempdir().expect("tempdir");
