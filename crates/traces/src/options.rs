@@ -44,8 +44,10 @@ pub struct Options {
     /// [`wal::SyncPolicy::EveryBatch`] closes that window at the cost of an fsync per append
     /// (shared by concurrent appenders).
     pub wal: wal::Options,
-    /// How often the background thread flushes and applies retention (default 10s; `None`
-    /// runs no thread, and the owner calls [`crate::Store::maintain`]).
+    /// How often the background thread flushes and applies retention (default 1s, so that a
+    /// head filling at full ingest speed is flushed before it reaches the backpressure limit;
+    /// a pass that has nothing to flush costs a size check; `None` runs no thread, and the
+    /// owner calls [`crate::Store::maintain`]).
     pub maintenance_interval: Option<Duration>,
 }
 
@@ -64,7 +66,7 @@ impl Default for Options {
             retention_size: None,
             wal: wal::Options::default()
                 .sync(wal::SyncPolicy::Interval(Duration::from_millis(200))),
-            maintenance_interval: Some(Duration::from_secs(10)),
+            maintenance_interval: Some(Duration::from_secs(1)),
         }
     }
 }

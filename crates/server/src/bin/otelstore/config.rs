@@ -35,11 +35,11 @@ pub(crate) struct Cli {
     /// are not stored yet); "off" disables it [default: 0.0.0.0:4318].
     #[arg(long, env = "OTELSTORE_OTLP_HTTP_LISTEN", value_name = "ADDR")]
     pub(crate) otlp_http_listen: Option<String>,
-    /// How long to keep data; "0" or "off" keeps everything [default: 15d].
+    /// How long to keep metrics and spans; "0" or "off" keeps everything [default: 15d].
     #[arg(long, env = "OTELSTORE_RETENTION_TIME", value_name = "DURATION")]
     pub(crate) retention_time: Option<String>,
-    /// Largest total size of stored data before the oldest blocks are deleted, e.g. "50GB";
-    /// "0" or "off" means no limit [default: off].
+    /// Largest size of stored data before the oldest blocks are deleted, e.g. "50GB", for
+    /// metrics and for spans each; "0" or "off" means no limit [default: off].
     #[arg(long, env = "OTELSTORE_RETENTION_SIZE", value_name = "SIZE")]
     pub(crate) retention_size: Option<String>,
     /// How late a sample may arrive and still be stored [default: 10m].

@@ -75,13 +75,11 @@ fn store_options(s: &Settings) -> otelstore::Options {
         .retention_size(s.retention_size)
         .out_of_order_window(s.out_of_order_window)
         .wal(tsdb::WalOptions::default().sync(sync));
-    // The trace head is flushed by the maintenance pass once it is over budget; checked
-    // every second (not every 10 s) so a busy head is flushed before it reaches the
-    // backpressure limit: 5 M spans over sockets went from 48k to 122k spans/s
-    // (`cargo bench -p otelstore-server --bench traces`).
+    // Spans are kept as long as metrics; the size limit applies to each store.
     opts.traces = opts
         .traces
-        .maintenance_interval(Some(std::time::Duration::from_secs(1)));
+        .retention_time(s.retention_time)
+        .retention_size(s.retention_size);
     opts.otlp.namespace = s.otlp_namespace.clone();
     opts.otlp.strategy =
         otelstore::otlp::metrics::TranslationStrategy::from_name(&s.otlp_translation)
