@@ -18,11 +18,10 @@ mod expect;
 mod meta;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{TestServer, json};
+use crate::support::{TestServer, json, run_workload};
 use expect::{Labels, Summary, bucket_quantile, close, rate};
 use meta::{check_exemplars, check_metadata, check_target_info};
 
@@ -96,7 +95,7 @@ fn run_case(protocol: &str, temporality: &str, via: Via) {
         args.push("--metrics-endpoint".into());
         args.push(s.url("/api/v1/otlp/v1/metrics"));
     }
-    let summary = run_workload(&args);
+    let summary: Summary = run_workload(&args);
     for (signal, calls) in &summary.exports {
         assert!(
             calls.ok > 0 && calls.failed == 0,
@@ -111,38 +110,6 @@ fn run_case(protocol: &str, temporality: &str, via: Via) {
     check_metadata(&s, &summary);
     check_exemplars(&s, &summary, t);
     check_target_info(&s, &summary, t);
-}
-
-/// Runs `workload.py` with the pinned SDK and parses its summary.
-fn run_workload(args: &[String]) -> Summary {
-    let python = std::env::var_os("OTELSTORE_PYTHON").unwrap_or_else(|| {
-        panic!(
-            "OTELSTORE_PYTHON is not set: run scripts/setup (it builds .venv with the pinned \
-             OpenTelemetry SDK), then export OTELSTORE_PYTHON=$PWD/.venv/bin/python, or run \
-             scripts/test, which does both"
-        )
-    });
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/python/workload.py"
-    );
-    let out = Command::new(&python)
-        .arg(script)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {python:?} {script}: {e}; run scripts/setup"));
-    assert!(
-        out.status.success(),
-        "workload.py {args:?} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "workload.py printed no summary ({e}):\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
 }
 
 /// Runs an instant query at `t_ms`; returns the result array.

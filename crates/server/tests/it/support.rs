@@ -352,3 +352,38 @@ pub(crate) fn exemplar(trace: &str, span: &str, value: f64, timestamp: i64) -> R
 pub(crate) fn json(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
 }
+
+/// Runs `tests/python/workload.py` (the real OpenTelemetry SDK) with `args` and parses the
+/// JSON summary it prints. Fails, never skips, when `OTELSTORE_PYTHON` is unset.
+pub(crate) fn run_workload<T: serde::de::DeserializeOwned>(
+    args: &[impl AsRef<std::ffi::OsStr> + std::fmt::Debug],
+) -> T {
+    let python = std::env::var_os("OTELSTORE_PYTHON").unwrap_or_else(|| {
+        panic!(
+            "OTELSTORE_PYTHON is not set: run scripts/setup (it builds .venv with the pinned \
+             OpenTelemetry SDK), then export OTELSTORE_PYTHON=$PWD/.venv/bin/python, or run \
+             scripts/test, which does both"
+        )
+    });
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/python/workload.py"
+    );
+    let out = Command::new(&python)
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {python:?} {script}: {e}; run scripts/setup"));
+    assert!(
+        out.status.success(),
+        "workload.py {args:?} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "workload.py printed no summary ({e}):\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}

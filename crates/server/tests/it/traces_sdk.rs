@@ -8,43 +8,11 @@
 //! The test fails, never skips, when `OTELSTORE_PYTHON` is unset (`scripts/test` sets it).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 
 use serde_json::Value;
 
 use crate::spans::query;
-use crate::support::{TestServer, json};
-
-fn run_workload(args: &[&str]) -> Value {
-    let python = std::env::var_os("OTELSTORE_PYTHON").unwrap_or_else(|| {
-        panic!(
-            "OTELSTORE_PYTHON is not set: run scripts/setup (it builds .venv with the pinned \
-             OpenTelemetry SDK), then export OTELSTORE_PYTHON=$PWD/.venv/bin/python, or run \
-             scripts/test, which does both"
-        )
-    });
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/python/workload.py"
-    );
-    let out = Command::new(&python)
-        .arg(script)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {python:?} {script}: {e}"));
-    assert!(
-        out.status.success(),
-        "workload.py {args:?} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "workload.py printed no summary ({e}):\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
+use crate::support::{TestServer, json, run_workload};
 
 fn get(s: &TestServer, path: &str) -> Value {
     let (status, body) = s.get(path);
@@ -127,7 +95,7 @@ fn sdk_spans_over_grpc_and_http_are_served_as_sent() {
     let s = TestServer::start(&[]);
     let grpc_endpoint = format!("http://{}", s.otlp_grpc);
     let http_endpoint = format!("http://{}", s.otlp_http);
-    let runs = [
+    let runs: [Value; 2] = [
         run_workload(&[
             "--endpoint",
             &grpc_endpoint,
