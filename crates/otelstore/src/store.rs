@@ -244,13 +244,12 @@ impl Store {
         end: i64,
     ) -> Result<Vec<Labels>> {
         let q = self.db.querier();
-        let mut out = Vec::new();
-        for ms in matcher_sets {
-            out.extend(q.select(ms, start, end)?.into_iter().map(|s| s.labels));
-        }
-        out.sort();
-        out.dedup();
-        Ok(out)
+        union(matcher_sets, |ms| {
+            Ok(q.select(ms, start, end)?
+                .into_iter()
+                .map(|s| s.labels)
+                .collect())
+        })
     }
 
     /// Sorted label names of series matching any of the matcher sets (all if none given).
@@ -264,13 +263,7 @@ impl Store {
         if matcher_sets.is_empty() {
             return Ok(q.label_names(&[], start, end)?);
         }
-        let mut out = Vec::new();
-        for ms in matcher_sets {
-            out.extend(q.label_names(ms, start, end)?);
-        }
-        out.sort();
-        out.dedup();
-        Ok(out)
+        union(matcher_sets, |ms| Ok(q.label_names(ms, start, end)?))
     }
 
     /// Sorted values of label `name` over series matching any of the matcher sets.
@@ -285,13 +278,7 @@ impl Store {
         if matcher_sets.is_empty() {
             return Ok(q.label_values(name, &[], start, end)?);
         }
-        let mut out = Vec::new();
-        for ms in matcher_sets {
-            out.extend(q.label_values(name, ms, start, end)?);
-        }
-        out.sort();
-        out.dedup();
-        Ok(out)
+        union(matcher_sets, |ms| Ok(q.label_values(name, ms, start, end)?))
     }
 
     /// Metric metadata by family.
@@ -371,4 +358,19 @@ fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The sorted, deduplicated union of `lookup` over each matcher set (series, label names and
+/// label values all combine several `match[]` sets this way).
+fn union<T: Ord>(
+    matcher_sets: &[Vec<Matcher>],
+    mut lookup: impl FnMut(&[Matcher]) -> Result<Vec<T>>,
+) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    for ms in matcher_sets {
+        out.extend(lookup(ms)?);
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
 }

@@ -24,6 +24,8 @@ use crate::params::Params;
 use crate::paths;
 use crate::state::AppState;
 
+pub use trace::TraceByIdResponse;
+
 /// The Tempo version we answer as in build info (tools read it as semver).
 const TEMPO_COMPAT_VERSION: &str = "2.8.0";
 

@@ -16,16 +16,18 @@ use crate::jaeger::trace_id;
 use crate::params::Params;
 use crate::state::AppState;
 
-/// Tempo's `TraceByIDResponse`, the fields we fill.
+/// Tempo's `TraceByIDResponse`, the fields we fill (clients decode the same message).
 #[derive(Clone, PartialEq, Message)]
-struct TraceByIdResponse {
+pub struct TraceByIdResponse {
+    /// The trace.
     #[prost(message, optional, tag = "1")]
-    trace: Option<TracesData>,
+    pub trace: Option<TracesData>,
     /// `COMPLETE` = 0, `PARTIAL` = 1.
     #[prost(int32, tag = "3")]
-    status: i32,
+    pub status: i32,
+    /// Why the trace is partial, if it is.
     #[prost(string, tag = "4")]
-    message: String,
+    pub message: String,
 }
 
 /// v1 JSON.

@@ -10,15 +10,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::spans::{Sent, Workload, encode, golden, query, send_all};
+use crate::spans::{Sent, Workload, encode, golden, query, send_all, setup};
 use crate::support::{TestServer, json};
-
-fn setup() -> (TestServer, Workload) {
-    let s = TestServer::start(&[]);
-    let w = Workload::recent();
-    send_all(&s, &w);
-    (s, w)
-}
 
 /// GET under `/jaeger`, expecting 200; the body.
 fn get(s: &TestServer, path: &str) -> String {

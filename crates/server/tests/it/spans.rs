@@ -50,6 +50,14 @@ pub(crate) fn try_send_grpc(addr: &str, req: &ExportTraceServiceRequest) -> bool
     })
 }
 
+/// A fresh server with the whole workload sent to it.
+pub(crate) fn setup() -> (TestServer, Workload) {
+    let s = TestServer::start(&[]);
+    let w = Workload::recent();
+    send_all(&s, &w);
+    (s, w)
+}
+
 /// Sends every request of the workload, each over its transport, and checks it is
 /// acknowledged in full.
 pub(crate) fn send_all(s: &TestServer, w: &Workload) {

@@ -8,27 +8,10 @@ use std::collections::BTreeSet;
 use opentelemetry_proto::tonic::trace::v1::TracesData;
 use prost::Message;
 use serde_json::{Value, json};
+use server::tempo::TraceByIdResponse;
 
-use crate::spans::{Sent, Workload, check_exact, golden, query, send_all};
+use crate::spans::{Sent, Workload, check_exact, golden, query, setup};
 use crate::support::{TestServer, json};
-
-/// Tempo's `TraceByIDResponse` as a client decodes it.
-#[derive(Clone, PartialEq, Message)]
-struct TraceByIdResponse {
-    #[prost(message, optional, tag = "1")]
-    trace: Option<TracesData>,
-    #[prost(int32, tag = "3")]
-    status: i32,
-    #[prost(string, tag = "4")]
-    message: String,
-}
-
-fn setup() -> (TestServer, Workload) {
-    let s = TestServer::start(&[]);
-    let w = Workload::recent();
-    send_all(&s, &w);
-    (s, w)
-}
 
 fn get(s: &TestServer, path: &str) -> String {
     let (status, body) = s.get(&format!("/tempo{path}"));
