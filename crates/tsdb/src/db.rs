@@ -90,6 +90,7 @@ impl Db {
         if let Some(e) = replay_err {
             return Err(e);
         }
+        head.finish_replay();
         if stats.truncated_bytes > 0 || stats.dropped_segments > 0 || state.unknown_refs > 0 {
             tracing::warn!(
                 truncated_bytes = stats.truncated_bytes,

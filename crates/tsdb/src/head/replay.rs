@@ -7,6 +7,7 @@
 //! dropped: they can only come from a log damaged before the series record.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 
 use super::series::MemSeries;
 use super::{Head, labels_hash, stripe_of_ref};
@@ -82,9 +83,27 @@ impl Head {
                     .into_iter()
                     .map(|(r, lo, hi)| (st.aliases.get(&r).copied().unwrap_or(r), lo, hi))
                     .collect();
-                self.apply_deletes(&ranges)?;
+                // The sample count stored after each samples record must not bring them back.
+                st.samples = st.samples.saturating_sub(self.apply_deletes(&ranges)?);
             }
         }
         Ok(())
+    }
+
+    /// Sets the head's time range from the samples that survived replay. Replay notes the
+    /// time of every logged sample, including samples a logged deletion later removed; the
+    /// out-of-order window after a restart is measured from the newest sample the head holds.
+    pub(crate) fn finish_replay(&self) {
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+        for stripe in self.stripes.iter() {
+            for s in stripe.read().iter() {
+                if let (Some(a), Some(b)) = (s.min_t(), s.max_t()) {
+                    lo = lo.min(a);
+                    hi = hi.max(b);
+                }
+            }
+        }
+        self.min_t.store(lo, Ordering::Release);
+        self.max_t.store(hi, Ordering::Release);
     }
 }
