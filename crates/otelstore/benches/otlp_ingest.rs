@@ -131,19 +131,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
     let instances = (series / (models * 14)).max(1);
     let now_ns = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos() as u64;
-    let steps = 20u64;
+    // One more request than timed: the first creates every series and is not timed, so the
+    // rate is the steady state a long-running server sees.
+    let steps = 40u64;
     let start = now_ns - steps * 15_000_000_000;
-    let requests: Vec<(Vec<u8>, u64)> = (0..steps)
+    let requests: Vec<(Vec<u8>, u64)> = (0..=steps)
         .map(|s| request(instances, models, start + s * 15_000_000_000, s + 1))
         .collect();
     let per_request = requests[0].1;
+    let phases = phase_times(&requests)?;
     let mut rates = Vec::new();
     for _round in 0..3 {
         let dir = tempfile::tempdir()?;
         let store = Store::open(dir.path(), Options::default())?;
+        let first = ExportMetricsServiceRequest::decode(requests[0].0.as_slice())?;
+        store.ingest_otlp_metrics(&first)?;
         let t = Instant::now();
         let mut total = 0u64;
-        for (bytes, _) in &requests {
+        for (bytes, _) in &requests[1..] {
             let req = ExportMetricsServiceRequest::decode(bytes.as_slice())?;
             let ing = store.ingest_otlp_metrics(&req)?;
             assert_eq!(ing.rejected, 0, "{:?}", ing.message);
@@ -166,5 +171,60 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let total = (per_request * steps) as f64;
+    println!(
+        "  per phase, ns per sample (median of 3): decode {:.0}, translate {:.0}, store (append, WAL) {:.0}, free {:.0}",
+        phases[0] * 1e9 / total,
+        phases[1] * 1e9 / total,
+        phases[2] * 1e9 / total,
+        phases[3] * 1e9 / total,
+    );
     Ok(())
+}
+
+/// Seconds spent decoding, translating, storing and freeing all requests but the first (median of
+/// three runs each), so a regression points at its phase.
+fn phase_times(requests: &[(Vec<u8>, u64)]) -> Result<[f64; 4], Box<dyn std::error::Error>> {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (mut decode, mut translate, mut store_t, mut free) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(dir.path(), Options::default())?;
+        let opts = otlp::metrics::MetricsOptions::default();
+        let delta = otlp::metrics::DeltaState::new(otlp::metrics::DeltaConfig::default());
+        let (mut d, mut tr, mut st, mut fr) = (0.0, 0.0, 0.0, 0.0);
+        for (i, (bytes, _)) in requests.iter().enumerate() {
+            let t0 = Instant::now();
+            let req = ExportMetricsServiceRequest::decode(bytes.as_slice())?;
+            let t1 = Instant::now();
+            let t = otlp::metrics::translate(&req, &opts, &delta);
+            let t2 = Instant::now();
+            store.append(&t.series, &t.exemplars, &t.metadata)?;
+            let t3 = Instant::now();
+            drop((req, t));
+            let t4 = Instant::now();
+            if i == 0 {
+                continue;
+            }
+            d += (t1 - t0).as_secs_f64();
+            tr += (t2 - t1).as_secs_f64();
+            st += (t3 - t2).as_secs_f64();
+            fr += (t4 - t3).as_secs_f64();
+        }
+        decode.push(d);
+        translate.push(tr);
+        store_t.push(st);
+        free.push(fr);
+        store.close()?;
+    }
+    Ok([
+        median(decode),
+        median(translate),
+        median(store_t),
+        median(free),
+    ])
 }

@@ -19,9 +19,9 @@
 //! Names follow the chosen [`TranslationStrategy`] (tokens, unit, `_total` and `_ratio`
 //! suffixes, optional namespace); label names are sanitised with collisions joined by `;`;
 //! attribute values of every type are rendered as the Go reference renders them; `job` and
-//! `instance` come from `service.*`; each resource gets a `target_info`. Each data point
-//! becomes its own [`SeriesSamples`] entries: points of one series
-//! in the same request are not merged.
+//! `instance` come from `service.*`; each resource gets a `target_info`. Consecutive points
+//! of one series within a metric share one [`SeriesSamples`] entry, so storage looks the
+//! series up once; otherwise each point gets its own entries.
 
 mod delta;
 mod exemplars;

@@ -51,7 +51,17 @@ impl<'a> Translator<'a> {
         let count_name: Arc<str> = Arc::from(format!("{}_count", family.name));
         let inf: Arc<str> = Arc::from("+Inf");
         let mut le_cache = LeCache::default();
+        // The last point written and the output index of its first series: a cumulative point
+        // with the same attributes and layout continues those series (see `numbers`).
+        let mut last: Option<(&'a HistogramDataPoint, usize)> = None;
         for p in points {
+            if !delta
+                && let Some((prev, first)) = last
+                && same_series(prev, p)
+            {
+                self.extend_histogram(p, first);
+                continue;
+            }
             let Some(base) = self.base_labels(family, &p.attributes, p.time_unix_nano, res, scope)
             else {
                 continue;
@@ -93,6 +103,7 @@ impl<'a> Translator<'a> {
             };
             let t = super::ms(p.time_unix_nano);
             let value = |v: f64| if stale { stale_nan() } else { v };
+            let first_series = self.out.series.len();
             let plain = Layout::new(&base, &[&self.names.metric_name]);
             let with_le = Layout::new(&base, &[&self.names.metric_name, &self.names.le]);
             if let Some(sum) = sum {
@@ -115,6 +126,51 @@ impl<'a> Translator<'a> {
                 self.bucket_exemplars(&p.exemplars, bounds, first_bucket);
             }
             self.out.accepted_points += 1;
+            last = Some((p, first_series));
         }
     }
+
+    /// Adds a cumulative point's samples to the series a previous point of the same series
+    /// wrote at `first..`: `_sum` (if any), `_count`, then the buckets and `+Inf`.
+    fn extend_histogram(&mut self, p: &'a HistogramDataPoint, first: usize) {
+        let stale = p.flags & NO_RECORDED_VALUE != 0;
+        let value = |v: f64| if stale { stale_nan() } else { v };
+        let t = super::ms(p.time_unix_nano);
+        let n = p.explicit_bounds.len().min(p.bucket_counts.len());
+        let mut cumulative = 0u64;
+        let buckets = p.bucket_counts[..n].iter().map(|c| {
+            cumulative = cumulative.saturating_add(*c);
+            value(cumulative as f64)
+        });
+        let values = p
+            .sum
+            .map(value)
+            .into_iter()
+            .chain([value(p.count as f64)])
+            .chain(buckets)
+            .chain([value(p.count as f64)]);
+        for (series, v) in self.out.series[first..].iter_mut().zip(values) {
+            series.samples.push(model::Sample::new(t, v));
+        }
+        if !stale {
+            let first_bucket = first + usize::from(p.sum.is_some()) + 1;
+            self.bucket_exemplars(&p.exemplars, &p.explicit_bounds[..n], first_bucket);
+        }
+        self.out.accepted_points += 1;
+    }
+}
+
+/// Whether cumulative point `p` writes exactly the series `prev` wrote: same attributes,
+/// bounds and presence of a sum (and a timestamp, which `prev` had).
+fn same_series(prev: &HistogramDataPoint, p: &HistogramDataPoint) -> bool {
+    let n = p.explicit_bounds.len().min(p.bucket_counts.len());
+    let prev_n = prev.explicit_bounds.len().min(prev.bucket_counts.len());
+    p.time_unix_nano != 0
+        && n == prev_n
+        && p.sum.is_some() == prev.sum.is_some()
+        && p.explicit_bounds[..n]
+            .iter()
+            .zip(&prev.explicit_bounds[..n])
+            .all(|(a, b)| a.to_bits() == b.to_bits())
+        && p.attributes == prev.attributes
 }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use model::{Label, MetricType, Sample, SeriesSamples, stale_nan};
+use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::metrics::v1::{
     AggregationTemporality, Metric, NumberDataPoint, SummaryDataPoint, metric::Data,
     number_data_point,
@@ -191,6 +192,10 @@ impl<'a> Translator<'a> {
         res: &ResourceLabels,
         scope: &[Label],
     ) {
+        // The attributes and output index of the last series written: a point with the same
+        // attributes belongs to the same series, so its sample joins that entry instead of
+        // building the labels again and costing storage another series lookup.
+        let mut last: Option<(&'a [KeyValue], usize)> = None;
         for p in points {
             let stale = p.flags & NO_RECORDED_VALUE != 0;
             let v = match p.value {
@@ -203,36 +208,55 @@ impl<'a> Translator<'a> {
                     continue;
                 }
             };
-            let Some(mut labels) =
-                self.base_labels(family, &p.attributes, p.time_unix_nano, res, scope)
-            else {
-                continue;
+            let at = match last {
+                Some((attrs, at)) if attrs == &p.attributes[..] && p.time_unix_nano != 0 => at,
+                _ => {
+                    let Some(mut labels) =
+                        self.base_labels(family, &p.attributes, p.time_unix_nano, res, scope)
+                    else {
+                        continue;
+                    };
+                    labels::set(
+                        &mut labels,
+                        &self.names.metric_name,
+                        Arc::clone(&family.name),
+                    );
+                    self.out.series.push(SeriesSamples {
+                        labels,
+                        samples: Vec::with_capacity(1),
+                    });
+                    self.out.series.len() - 1
+                }
             };
-            labels::set(
-                &mut labels,
-                &self.names.metric_name,
-                Arc::clone(&family.name),
-            );
+            let key = &self.out.series[at].labels;
             let v = match (mode, stale) {
                 (_, true) => {
                     if mode == NumberMode::DeltaCounter {
-                        self.delta.forget(&labels);
+                        self.delta.forget(key);
                     }
-                    stale_nan()
+                    Ok(stale_nan())
                 }
                 (NumberMode::DeltaCounter, false) => {
                     let window = (p.start_time_unix_nano, p.time_unix_nano);
-                    match self.delta.add_sum(&labels, window, v, self.now) {
-                        Ok(total) => total,
-                        Err(e) => {
-                            self.problem(family.otel, e.message(), 1);
-                            continue;
-                        }
-                    }
+                    self.delta.add_sum(key, window, v, self.now)
                 }
-                _ => v,
+                _ => Ok(v),
+            };
+            let v = match v {
+                Ok(v) => v,
+                Err(e) => {
+                    // A series entry made for this point alone goes again.
+                    if self.out.series[at].samples.is_empty() {
+                        self.out.series.pop();
+                        last = None;
+                    }
+                    self.problem(family.otel, e.message(), 1);
+                    continue;
+                }
             };
             let t = super::ms(p.time_unix_nano);
+            self.out.series[at].samples.push(Sample::new(t, v));
+            last = Some((&p.attributes[..], at));
             let exemplars = if mode != NumberMode::Gauge && !stale {
                 self.exemplars(&p.exemplars)
             } else {
@@ -240,14 +264,10 @@ impl<'a> Translator<'a> {
             };
             if !exemplars.is_empty() {
                 self.out.exemplars.push(model::SeriesExemplars {
-                    labels: labels.clone(),
+                    labels: self.out.series[at].labels.clone(),
                     exemplars,
                 });
             }
-            self.out.series.push(SeriesSamples {
-                labels,
-                samples: vec![Sample::new(t, v)],
-            });
             self.out.accepted_points += 1;
         }
     }

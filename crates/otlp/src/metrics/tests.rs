@@ -2,6 +2,7 @@
 
 mod delta;
 mod labels;
+mod merge;
 mod naming;
 mod points;
 mod resource;

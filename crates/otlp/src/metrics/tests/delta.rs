@@ -130,10 +130,9 @@ fn points_of_one_series_in_one_request_and_separate_series() {
         delta_point(&[("k", "b")], at(0), at(1), 10.0),
     ]);
     let t = send(&state, &req, Instant::now());
-    let a: Vec<f64> = series(&t, "tokens_total", &[("k", "a")])
-        .iter()
-        .map(|s| s.samples[0].v)
-        .collect();
+    // Consecutive points of one series share one entry.
+    let a = one(&t, "tokens_total", &[("k", "a")]);
+    let a: Vec<f64> = a.samples.iter().map(|s| s.v).collect();
     assert_eq!(a, vec![1.0, 3.0]);
     assert_eq!(value(&t, "tokens_total", &[("k", "b")]), 10.0);
     assert_eq!(state.len(), 2);
