@@ -6,35 +6,30 @@
 //! overload and storage failures UNAVAILABLE with a `RetryInfo` delay, carried both in
 //! `grpc-status-details-bin` (Go) and in the `google.rpc.retryinfo-bin` trailer (Python).
 
+mod codec;
+mod export;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
-    LogsService, LogsServiceServer,
-};
 use opentelemetry_proto::tonic::collector::logs::v1::{
     ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
 };
-use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
-    MetricsService, MetricsServiceServer,
-};
 use opentelemetry_proto::tonic::collector::metrics::v1::{
     ExportMetricsPartialSuccess, ExportMetricsServiceRequest, ExportMetricsServiceResponse,
-};
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
-    TraceService, TraceServiceServer,
 };
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use prost::Message;
 use tokio::net::TcpListener;
-use tonic::codec::CompressionEncoding;
-use tonic::codegen::{Service, http};
+use tonic::Code;
+use tonic::codegen::{BoxFuture, Service, http};
 use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::server::NamedService;
-use tonic::{Code, Response};
+
+use export::{ExportMethod, ExportServer};
 
 use super::status::{RetryInfo, Status};
 use super::{Answer, OtlpError, Request};
@@ -82,51 +77,66 @@ impl Otlp {
     }
 }
 
-#[tonic::async_trait]
-impl MetricsService for Otlp {
-    async fn export(
-        &self,
-        request: tonic::Request<ExportMetricsServiceRequest>,
-    ) -> Result<Response<ExportMetricsServiceResponse>, tonic::Status> {
-        let a = Otlp::export(self, Request::Metrics(request.into_inner())).await?;
-        Ok(Response::new(ExportMetricsServiceResponse {
-            partial_success: a.is_partial().then(|| ExportMetricsPartialSuccess {
-                rejected_data_points: a.rejected as i64,
-                error_message: a.message.unwrap_or_default(),
-            }),
-        }))
+/// The metrics service.
+struct Metrics;
+
+impl ExportMethod for Metrics {
+    const SERVICE: &'static str = "opentelemetry.proto.collector.metrics.v1.MetricsService";
+    type Req = ExportMetricsServiceRequest;
+    type Resp = ExportMetricsServiceResponse;
+
+    fn export(otlp: Otlp, req: Self::Req) -> BoxFuture<Self::Resp, tonic::Status> {
+        Box::pin(async move {
+            let a = otlp.export(Request::Metrics(req)).await?;
+            Ok(ExportMetricsServiceResponse {
+                partial_success: a.is_partial().then(|| ExportMetricsPartialSuccess {
+                    rejected_data_points: a.rejected as i64,
+                    error_message: a.message.unwrap_or_default(),
+                }),
+            })
+        })
     }
 }
 
-#[tonic::async_trait]
-impl TraceService for Otlp {
-    async fn export(
-        &self,
-        request: tonic::Request<ExportTraceServiceRequest>,
-    ) -> Result<Response<ExportTraceServiceResponse>, tonic::Status> {
-        let a = Otlp::export(self, Request::Traces(request.into_inner())).await?;
-        Ok(Response::new(ExportTraceServiceResponse {
-            partial_success: a.is_partial().then(|| ExportTracePartialSuccess {
-                rejected_spans: a.rejected as i64,
-                error_message: a.message.unwrap_or_default(),
-            }),
-        }))
+/// The trace service.
+struct Traces;
+
+impl ExportMethod for Traces {
+    const SERVICE: &'static str = "opentelemetry.proto.collector.trace.v1.TraceService";
+    type Req = ExportTraceServiceRequest;
+    type Resp = ExportTraceServiceResponse;
+
+    fn export(otlp: Otlp, req: Self::Req) -> BoxFuture<Self::Resp, tonic::Status> {
+        Box::pin(async move {
+            let a = otlp.export(Request::Traces(req)).await?;
+            Ok(ExportTraceServiceResponse {
+                partial_success: a.is_partial().then(|| ExportTracePartialSuccess {
+                    rejected_spans: a.rejected as i64,
+                    error_message: a.message.unwrap_or_default(),
+                }),
+            })
+        })
     }
 }
 
-#[tonic::async_trait]
-impl LogsService for Otlp {
-    async fn export(
-        &self,
-        request: tonic::Request<ExportLogsServiceRequest>,
-    ) -> Result<Response<ExportLogsServiceResponse>, tonic::Status> {
-        let a = Otlp::export(self, Request::Logs(request.into_inner())).await?;
-        Ok(Response::new(ExportLogsServiceResponse {
-            partial_success: a.is_partial().then(|| ExportLogsPartialSuccess {
-                rejected_log_records: a.rejected as i64,
-                error_message: a.message.unwrap_or_default(),
-            }),
-        }))
+/// The logs service (counted, not stored).
+struct Logs;
+
+impl ExportMethod for Logs {
+    const SERVICE: &'static str = "opentelemetry.proto.collector.logs.v1.LogsService";
+    type Req = ExportLogsServiceRequest;
+    type Resp = ExportLogsServiceResponse;
+
+    fn export(otlp: Otlp, req: Self::Req) -> BoxFuture<Self::Resp, tonic::Status> {
+        Box::pin(async move {
+            let a = otlp.export(Request::Logs(req)).await?;
+            Ok(ExportLogsServiceResponse {
+                partial_success: a.is_partial().then(|| ExportLogsPartialSuccess {
+                    rejected_log_records: a.rejected as i64,
+                    error_message: a.message.unwrap_or_default(),
+                }),
+            })
+        })
     }
 }
 
@@ -138,22 +148,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), tonic::transport::Error> {
     let limit = state.config.max_body_bytes;
-    let svc = Otlp { state };
-    macro_rules! configured {
-        ($server:ident) => {
-            NoRetryOnOversize(
-                $server::new(svc.clone())
-                    .accept_compressed(CompressionEncoding::Gzip)
-                    .accept_compressed(CompressionEncoding::Zstd)
-                    .send_compressed(CompressionEncoding::Gzip)
-                    .max_decoding_message_size(limit),
-            )
-        };
-    }
+    let otlp = Otlp { state };
     tonic::transport::Server::builder()
-        .add_service(configured!(MetricsServiceServer))
-        .add_service(configured!(TraceServiceServer))
-        .add_service(configured!(LogsServiceServer))
+        .add_service(NoRetryOnOversize(ExportServer::<Metrics>::new(
+            otlp.clone(),
+            limit,
+        )))
+        .add_service(NoRetryOnOversize(ExportServer::<Traces>::new(
+            otlp.clone(),
+            limit,
+        )))
+        .add_service(NoRetryOnOversize(ExportServer::<Logs>::new(otlp, limit)))
         .serve_with_incoming_shutdown(
             tonic::transport::server::TcpIncoming::from(listener),
             shutdown,

@@ -5,6 +5,7 @@
 //! and invalid points (200 with `partial_success` counting them, the valid rest stored).
 //! `sigkill`: SIGKILL under OTLP/HTTP ingest keeps every acknowledged sample.
 
+mod grpc_raw;
 mod requests;
 mod sigkill;
 
