@@ -15,7 +15,9 @@
 //! beside it). Memory per series is the growth of the server's resident memory from idle
 //! to the end of the run, divided by the number of series: it includes the samples held in
 //! the head, as Prometheus' own per-series figures do. Clients and server share the
-//! machine's cores, so the figures are for the whole loop on this machine.
+//! machine's cores, so the figures are for the whole loop on this machine. Server CPU time
+//! per sample (user and system, over the timed rounds) is printed beside them: on a shared
+//! machine it moves less from run to run than samples/s.
 
 #[path = "ingest/data.rs"]
 mod data;
@@ -91,6 +93,9 @@ struct Measured {
     rates: Vec<f64>,
     /// Resident bytes per active series.
     bytes_per_series: f64,
+    /// Server CPU time (user and system) per sample over the timed rounds, in nanoseconds:
+    /// steadier than samples/s on a shared machine, where other tenants take CPU time.
+    cpu_ns_per_sample: f64,
 }
 
 impl Measured {
@@ -187,10 +192,11 @@ fn main() -> Result<()> {
     for r in &results[..3] {
         writeln!(
             out,
-            "  {:<30} {:>5.2}x the samples/s, {:>5.2}x the memory per series",
+            "  {:<30} {:>5.2}x the samples/s, {:>5.2}x the memory per series, {:>5.2}x the CPU per sample",
             r.name,
             r.median() / prom.median(),
-            r.bytes_per_series / prom.bytes_per_series
+            r.bytes_per_series / prom.bytes_per_series,
+            r.cpu_ns_per_sample / prom.cpu_ns_per_sample
         )?;
     }
     Ok(())
@@ -218,6 +224,7 @@ fn measure(
     };
     send(clients, 0..1).with_context(|| format!("{name}: warm-up"))?;
     let mut rates = Vec::new();
+    let cpu_before = server.cpu_seconds()?;
     for round in 0..plan.rounds {
         let first = 1 + round * plan.passes_per_round;
         let start = Instant::now();
@@ -226,6 +233,8 @@ fn measure(
         let samples = plan.shape.samples_per_pass() * plan.passes_per_round;
         rates.push(samples as f64 / start.elapsed().as_secs_f64());
     }
+    let cpu = server.cpu_seconds()? - cpu_before;
+    let timed_samples = plan.shape.samples_per_pass() * plan.passes_per_round * plan.rounds;
     // Let in-flight work (WAL syncs, chunk cutting) settle before reading memory.
     std::thread::sleep(std::time::Duration::from_secs(1));
     let grown = server.rss()?.saturating_sub(idle);
@@ -233,6 +242,7 @@ fn measure(
         name,
         rates,
         bytes_per_series: grown as f64 / plan.shape.series() as f64,
+        cpu_ns_per_sample: cpu * 1e9 / timed_samples as f64,
     })
 }
 
@@ -241,12 +251,13 @@ fn print_row(out: &mut impl Write, r: &Measured) -> Result<()> {
     let max = r.rates.iter().copied().fold(0.0, f64::max);
     writeln!(
         out,
-        "  {:<30} {:>10.0} samples/s (median; {:.0}..{:.0})  {:>7.0} bytes RSS per series",
+        "  {:<30} {:>10.0} samples/s (median; {:.0}..{:.0})  {:>7.0} bytes RSS per series  {:>6.0} ns server CPU per sample",
         r.name,
         r.median(),
         min,
         max,
-        r.bytes_per_series
+        r.bytes_per_series,
+        r.cpu_ns_per_sample
     )?;
     Ok(())
 }

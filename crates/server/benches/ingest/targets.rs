@@ -121,6 +121,22 @@ impl Server {
         }
     }
 
+    /// CPU time the server has used, user and system (`/proc/<pid>/stat`, in clock ticks of
+    /// 10 ms).
+    pub(crate) fn cpu_seconds(&self) -> Result<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))?;
+        // The command name may hold spaces; the fields after it are plain numbers.
+        let rest = stat.rsplit_once(')').context("stat")?.1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+        let ticks: u64 = [11, 12]
+            .iter()
+            .map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
+            .sum::<Option<u64>>()
+            .context("utime/stime")?;
+        Ok(ticks as f64 / 100.0)
+    }
+
     /// Resident memory in bytes (`VmRSS` of `/proc/<pid>/status`).
     pub(crate) fn rss(&self) -> Result<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;

@@ -18,7 +18,16 @@ use tokio::sync::watch;
 
 use crate::config::{Cli, Settings, WalFsync};
 
+/// mimalloc rather than the system allocator: OTLP decoding and translation allocate and
+/// free many small strings and vectors per data point, and in the ingest bench
+/// (`benches/ingest.rs`) mimalloc cut server CPU time per sample by about 15% for OTLP and
+/// 40% for remote write against glibc's malloc, measured side by side. The library leaves
+/// the choice to the program that embeds it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
+    disable_transparent_huge_pages();
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -28,6 +37,19 @@ fn main() -> ExitCode {
             }
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Opts this process out of transparent huge pages. With THP set to `always` (common on
+/// Linux distributions) the kernel backs mimalloc's large aligned regions with 2 MiB pages
+/// that are mostly empty: in the ingest bench resident memory per series grew by half.
+/// Failure only costs memory, so it is ignored.
+fn disable_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integer arguments and touches no memory of ours.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
 }
 
