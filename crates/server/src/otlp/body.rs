@@ -1,6 +1,7 @@
 //! OTLP/HTTP request bodies: the media type (protobuf or JSON), the compression (none, gzip,
 //! deflate, zstd), decompression under a size cap, and decoding into a [`Request`].
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
@@ -91,12 +92,17 @@ impl Encoding {
 
 /// Decompresses `body`, refusing more than `limit` bytes of output (a small compressed body
 /// can expand enormously).
-pub fn decompress(body: &[u8], encoding: Encoding, limit: usize) -> Result<Vec<u8>, OtlpError> {
+pub fn decompress(
+    body: &[u8],
+    encoding: Encoding,
+    limit: usize,
+) -> Result<Cow<'_, [u8]>, OtlpError> {
     if encoding == Encoding::Identity {
         if body.len() > limit {
             return Err(OtlpError::TooLarge { limit });
         }
-        return Ok(body.to_vec());
+        // Uncompressed bodies (what SDKs send by default) are decoded where they lie.
+        return Ok(Cow::Borrowed(body));
     }
     let read = |r: &mut dyn Read| -> Result<Vec<u8>, std::io::Error> {
         let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(limit));
@@ -104,7 +110,7 @@ pub fn decompress(body: &[u8], encoding: Encoding, limit: usize) -> Result<Vec<u
         Ok(out)
     };
     let result = match encoding {
-        Encoding::Identity => Ok(body.to_vec()),
+        Encoding::Identity => Ok(body.to_vec()), // handled above
         Encoding::Gzip => read(&mut flate2::read::MultiGzDecoder::new(body)),
         Encoding::Deflate => read(&mut flate2::read::ZlibDecoder::new(body))
             .or_else(|_| read(&mut flate2::read::DeflateDecoder::new(body))),
@@ -117,7 +123,7 @@ pub fn decompress(body: &[u8], encoding: Encoding, limit: usize) -> Result<Vec<u
     if out.len() > limit {
         return Err(OtlpError::TooLarge { limit });
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 /// The signals of OTLP/HTTP paths.
