@@ -160,7 +160,9 @@ pub async fn serve(
         )))
         .add_service(NoRetryOnOversize(ExportServer::<Logs>::new(otlp, limit)))
         .serve_with_incoming_shutdown(
-            tonic::transport::server::TcpIncoming::from(listener),
+            // Without TCP_NODELAY (tonic sets it only on listeners it binds itself), small
+            // HTTP/2 frames such as flow-control window updates wait behind Nagle's algorithm.
+            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
             shutdown,
         )
         .await
