@@ -57,7 +57,6 @@ impl Head {
             }
             Record::Samples(samples) => {
                 let lim = self.limits();
-                let (mut lo, mut hi) = (i64::MAX, i64::MIN);
                 for (r, t, v) in samples {
                     if t < lim.min_valid {
                         // Already persisted in a block before the WAL was checkpointed.
@@ -71,10 +70,7 @@ impl Head {
                     };
                     series.replay(t, v, &lim, &self.chunks)?;
                     st.samples += 1;
-                    lo = lo.min(t);
-                    hi = hi.max(t);
                 }
-                self.note_times(lo, hi);
                 self.num_samples
                     .store(st.samples, std::sync::atomic::Ordering::Relaxed);
             }
@@ -90,9 +86,9 @@ impl Head {
         Ok(())
     }
 
-    /// Sets the head's time range from the samples that survived replay. Replay notes the
-    /// time of every logged sample, including samples a logged deletion later removed; the
-    /// out-of-order window after a restart is measured from the newest sample the head holds.
+    /// Sets the head's time range from the samples that survived replay, not from every
+    /// logged one: a logged deletion may have removed the newest, and the out-of-order window
+    /// after a restart is measured from the newest sample the head holds.
     pub(crate) fn finish_replay(&self) {
         let (mut lo, mut hi) = (i64::MAX, i64::MIN);
         for stripe in self.stripes.iter() {
