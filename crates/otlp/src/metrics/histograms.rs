@@ -102,26 +102,25 @@ impl<'a> Translator<'a> {
                 ),
             };
             let t = super::ms(p.time_unix_nano);
-            let value = |v: f64| if stale { stale_nan() } else { v };
             let first_series = self.out.series.len();
             let plain = Layout::new(&base, &[&self.names.metric_name]);
             let with_le = Layout::new(&base, &[&self.names.metric_name, &self.names.le]);
-            if let Some(sum) = sum {
-                self.push(plain.build(&base, &[&sum_name]), t, value(sum));
+            let les = le_cache.get(bounds);
+            let buckets = &buckets[..buckets.len().min(les.len())];
+            let labels = sum
+                .map(|_| plain.build(&base, &[&sum_name]))
+                .into_iter()
+                .chain([plain.build(&base, &[&count_name])])
+                .chain(
+                    les[..buckets.len()]
+                        .iter()
+                        .map(|le| with_le.build(&base, &[&bucket_name, le])),
+                )
+                .chain([with_le.build(&base, &[&bucket_name, &inf])]);
+            for (labels, v) in labels.zip(series_values(sum, count, buckets, stale)) {
+                self.push(labels, t, v);
             }
-            self.push(plain.build(&base, &[&count_name]), t, value(count as f64));
-            let first_bucket = self.out.series.len();
-            let mut cumulative = 0u64;
-            for (c, le) in buckets.iter().zip(le_cache.get(bounds)) {
-                cumulative = cumulative.saturating_add(*c);
-                let labels = with_le.build(&base, &[&bucket_name, le]);
-                self.push(labels, t, value(cumulative as f64));
-            }
-            self.push(
-                with_le.build(&base, &[&bucket_name, &inf]),
-                t,
-                value(count as f64),
-            );
+            let first_bucket = first_series + usize::from(sum.is_some()) + 1;
             if !stale {
                 self.bucket_exemplars(&p.exemplars, bounds, first_bucket);
             }
@@ -134,21 +133,9 @@ impl<'a> Translator<'a> {
     /// wrote at `first..`: `_sum` (if any), `_count`, then the buckets and `+Inf`.
     fn extend_histogram(&mut self, p: &'a HistogramDataPoint, first: usize) {
         let stale = p.flags & NO_RECORDED_VALUE != 0;
-        let value = |v: f64| if stale { stale_nan() } else { v };
         let t = super::ms(p.time_unix_nano);
         let n = p.explicit_bounds.len().min(p.bucket_counts.len());
-        let mut cumulative = 0u64;
-        let buckets = p.bucket_counts[..n].iter().map(|c| {
-            cumulative = cumulative.saturating_add(*c);
-            value(cumulative as f64)
-        });
-        let values = p
-            .sum
-            .map(value)
-            .into_iter()
-            .chain([value(p.count as f64)])
-            .chain(buckets)
-            .chain([value(p.count as f64)]);
+        let values = series_values(p.sum, p.count, &p.bucket_counts[..n], stale);
         for (series, v) in self.out.series[first..].iter_mut().zip(values) {
             series.samples.push(model::Sample::new(t, v));
         }
@@ -158,6 +145,27 @@ impl<'a> Translator<'a> {
         }
         self.out.accepted_points += 1;
     }
+}
+
+/// The values of a point's series in the order it writes them: `_sum` (when it has one),
+/// `_count`, the cumulative buckets and `+Inf` (the count); stale markers for a stale point.
+/// A point that extends earlier series relies on this order being the same.
+fn series_values(
+    sum: Option<f64>,
+    count: u64,
+    buckets: &[u64],
+    stale: bool,
+) -> impl Iterator<Item = f64> + '_ {
+    let value = move |v: f64| if stale { stale_nan() } else { v };
+    let cumulative = buckets.iter().scan(0u64, move |acc, c| {
+        *acc = acc.saturating_add(*c);
+        Some(value(*acc as f64))
+    });
+    sum.map(value)
+        .into_iter()
+        .chain([value(count as f64)])
+        .chain(cumulative)
+        .chain([value(count as f64)])
 }
 
 /// Whether cumulative point `p` writes exactly the series `prev` wrote: same attributes,
