@@ -10,8 +10,6 @@ mod codec;
 mod export;
 
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use opentelemetry_proto::tonic::collector::logs::v1::{
     ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
@@ -25,9 +23,8 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 use prost::Message;
 use tokio::net::TcpListener;
 use tonic::Code;
-use tonic::codegen::{BoxFuture, Service, http};
+use tonic::codegen::BoxFuture;
 use tonic::metadata::{MetadataMap, MetadataValue};
-use tonic::server::NamedService;
 
 use export::{ExportMethod, ExportServer};
 
@@ -150,15 +147,9 @@ pub async fn serve(
     let limit = state.config.max_body_bytes;
     let otlp = Otlp { state };
     tonic::transport::Server::builder()
-        .add_service(NoRetryOnOversize(ExportServer::<Metrics>::new(
-            otlp.clone(),
-            limit,
-        )))
-        .add_service(NoRetryOnOversize(ExportServer::<Traces>::new(
-            otlp.clone(),
-            limit,
-        )))
-        .add_service(NoRetryOnOversize(ExportServer::<Logs>::new(otlp, limit)))
+        .add_service(ExportServer::<Metrics>::new(otlp.clone(), limit))
+        .add_service(ExportServer::<Traces>::new(otlp.clone(), limit))
+        .add_service(ExportServer::<Logs>::new(otlp, limit))
         .serve_with_incoming_shutdown(
             // Without TCP_NODELAY (tonic sets it only on listeners it binds itself), small
             // HTTP/2 frames such as flow-control window updates wait behind Nagle's algorithm.
@@ -166,44 +157,4 @@ pub async fn serve(
             shutdown,
         )
         .await
-}
-
-/// Turns tonic's answer to a message over the size limit, OUT_OF_RANGE, into
-/// INVALID_ARGUMENT: every OTLP client retries OUT_OF_RANGE and would resend the same
-/// oversized batch until its timeout. None of the services answers OUT_OF_RANGE itself, and
-/// tonic reports the decode failure in the response headers (a trailers-only response).
-#[derive(Debug, Clone)]
-struct NoRetryOnOversize<S>(S);
-
-impl<S: NamedService> NamedService for NoRetryOnOversize<S> {
-    const NAME: &'static str = S::NAME;
-}
-
-impl<S, B, R> Service<http::Request<B>> for NoRetryOnOversize<S>
-where
-    S: Service<http::Request<B>, Response = http::Response<R>>,
-    S::Future: Send + 'static,
-{
-    type Response = http::Response<R>;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.0.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        let fut = self.0.call(req);
-        Box::pin(async move {
-            let mut resp = fut.await?;
-            let out_of_range = Code::OutOfRange as i32;
-            let status = resp.headers().get("grpc-status");
-            if status.is_some_and(|v| v.as_bytes() == out_of_range.to_string().as_bytes()) {
-                let invalid = Code::InvalidArgument as i32;
-                resp.headers_mut()
-                    .insert("grpc-status", http::HeaderValue::from(invalid));
-            }
-            Ok(resp)
-        })
-    }
 }

@@ -106,6 +106,27 @@ where
             .accept_compressed(CompressionEncoding::Zstd)
             .send_compressed(CompressionEncoding::Gzip)
             .max_decoding_message_size(self.limit);
-        Box::pin(async move { Ok(grpc.unary(handler, req).await) })
+        Box::pin(async move {
+            let mut resp = grpc.unary(handler, req).await;
+            no_retry_on_oversize(&mut resp);
+            Ok(resp)
+        })
+    }
+}
+
+/// Turns tonic's answer to a message over the size limit, OUT_OF_RANGE, into
+/// INVALID_ARGUMENT: every OTLP client retries OUT_OF_RANGE and would resend the same
+/// oversized batch until its timeout. The handlers never answer OUT_OF_RANGE themselves, and
+/// tonic reports the decode failure in the response headers (a trailers-only response).
+fn no_retry_on_oversize<B>(resp: &mut http::Response<B>) {
+    let out_of_range = (Code::OutOfRange as i32).to_string();
+    if resp
+        .headers()
+        .get("grpc-status")
+        .is_some_and(|v| v.as_bytes() == out_of_range.as_bytes())
+    {
+        let invalid = Code::InvalidArgument as i32;
+        resp.headers_mut()
+            .insert("grpc-status", http::HeaderValue::from(invalid));
     }
 }
