@@ -94,26 +94,7 @@ pub(crate) fn load(s: &TestServer) {
 }
 
 fn golden(name: &str, body: &str) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/api")
-        .join(format!("{name}.json"));
-    let got = json(body);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(
-            &path,
-            serde_json::to_string_pretty(&got).expect("json") + "\n",
-        )
-        .expect("write golden");
-        return;
-    }
-    let want = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
-    assert_eq!(
-        got,
-        json(&want),
-        "{name}: response differs from {}",
-        path.display()
-    );
+    crate::support::assert_golden("api", name, &json(body));
 }
 
 #[test]

@@ -111,24 +111,9 @@ pub(crate) fn normalise(v: &mut Value, base_ns: u64) {
 /// Compares a JSON response, times normalised, with `testdata/traces/<name>.json`; with
 /// `UPDATE_GOLDEN=1` rewrites the file instead.
 pub(crate) fn golden(name: &str, body: &str, base_ns: u64) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/traces")
-        .join(format!("{name}.json"));
     let mut got = json(body);
     normalise(&mut got, base_ns);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        let text = serde_json::to_string_pretty(&got).expect("json") + "\n";
-        std::fs::write(&path, text).expect("write golden");
-        return;
-    }
-    let want = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
-    assert_eq!(
-        got,
-        json(&want),
-        "{name}: response differs from {}",
-        path.display()
-    );
+    crate::support::assert_golden("traces", name, &got);
 }
 
 /// `a=b&c=d` with values percent-encoded.

@@ -387,3 +387,25 @@ pub(crate) fn run_workload<T: serde::de::DeserializeOwned>(
         )
     })
 }
+
+/// Compares a JSON response with the golden file `testdata/<dir>/<name>.json`; with
+/// `UPDATE_GOLDEN=1` rewrites the file instead (review the diff afterwards).
+pub(crate) fn assert_golden(dir: &str, name: &str, got: &serde_json::Value) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(dir)
+        .join(format!("{name}.json"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let text = serde_json::to_string_pretty(got).expect("json") + "\n";
+        std::fs::write(&path, text).expect("write golden");
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
+    assert_eq!(
+        *got,
+        json(&want),
+        "{name}: response differs from {}",
+        path.display()
+    );
+}
