@@ -60,7 +60,7 @@ pub(crate) struct Stripe {
 impl Stripe {
     pub(crate) fn find_mut(&mut self, hash: u64, labels: &[Label]) -> Option<&mut MemSeries> {
         if let Some(s) = self.by_hash.get_mut(&hash)
-            && s.labels.as_slice() == labels
+            && same_labels(s.labels.as_slice(), labels)
         {
             return Some(s);
         }
@@ -69,17 +69,23 @@ impl Stripe {
         }
         self.collided
             .values_mut()
-            .find(|(h, s)| *h == hash && s.labels.as_slice() == labels)
+            .find(|(h, s)| *h == hash && same_labels(s.labels.as_slice(), labels))
             .map(|(_, s)| s)
+    }
+
+    /// The series in the fast map under this hash, without comparing labels: for loading
+    /// its lines ahead of the real lookup.
+    pub(crate) fn probe(&self, hash: u64) -> Option<&MemSeries> {
+        self.by_hash.get(&hash)
     }
 
     fn find(&self, hash: u64, labels: &[Label]) -> Option<SeriesRef> {
         match self.by_hash.get(&hash) {
-            Some(s) if s.labels.as_slice() == labels => Some(s.r),
+            Some(s) if same_labels(s.labels.as_slice(), labels) => Some(s.r),
             _ => self
                 .collided
                 .values()
-                .find(|(h, s)| *h == hash && s.labels.as_slice() == labels)
+                .find(|(h, s)| *h == hash && same_labels(s.labels.as_slice(), labels))
                 .map(|(_, s)| s.r),
         }
     }
@@ -227,6 +233,38 @@ impl Head {
     }
 }
 
+/// Label-set equality for the lookup after a hash hit, where it runs once per series per
+/// append. Label strings are short, so comparing them in 8-byte words inline beats a call to
+/// `memcmp` per string, which is what `==` on `str` compiles to.
+fn same_labels(a: &[Label], b: &[Label]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| same_str(&x.name, &y.name) && same_str(&x.value, &y.value))
+}
+
+fn same_str(a: &std::sync::Arc<str>, b: &std::sync::Arc<str>) -> bool {
+    if std::sync::Arc::ptr_eq(a, b) {
+        return true;
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut wa, mut wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in (&mut wa).zip(&mut wb) {
+        let word = |w: &[u8]| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        if word(x) != word(y) {
+            return false;
+        }
+    }
+    wa.remainder()
+        .iter()
+        .zip(wb.remainder())
+        .fold(0u8, |d, (x, y)| d | (x ^ y))
+        == 0
+}
+
 pub(crate) fn stripe_of_hash(hash: u64) -> usize {
     (hash as u32 & STRIPE_MASK) as usize
 }
@@ -316,5 +354,33 @@ mod tests {
             labels_hash(a.as_slice())
         );
         assert_eq!(labels_hash(&[]), fmix64(0x243F_6A88_85A3_08D3));
+    }
+
+    #[test]
+    fn same_labels_agrees_with_equality() {
+        let text = "abcdefghijklmnopqrstuvwxyz";
+        for len in 0..=text.len() {
+            let base = &text[..len];
+            let a = [Label::new("__name__", base)];
+            assert!(same_labels(&a, &[Label::new("__name__", base)]));
+            // A difference at every position, in every 8-byte word and in the tail.
+            for at in 0..len {
+                let mut other = base.as_bytes().to_vec();
+                other[at] = b'_';
+                let other = String::from_utf8(other).expect("ascii");
+                assert!(
+                    !same_labels(&a, &[Label::new("__name__", other)]),
+                    "{len} {at}"
+                );
+            }
+            let longer = format!("{base}x");
+            assert!(!same_labels(&a, &[Label::new("__name__", longer.as_str())]));
+        }
+        let two = [Label::new("__name__", "up"), Label::new("job", "a")];
+        assert!(!same_labels(&two, &two[..1]));
+        assert!(!same_labels(
+            &two,
+            &[Label::new("__name__", "up"), Label::new("jab", "a")]
+        ));
     }
 }

@@ -88,6 +88,21 @@ impl MemSeries {
         }
     }
 
+    /// Reads a word from every cache line an append to this series will use, so that they
+    /// load while other series' loads are in flight (see `append::Window`). The result means
+    /// nothing; it only keeps the loads from being optimised away.
+    pub(crate) fn touch(&self) -> u64 {
+        let names: usize = self.labels.as_slice().iter().map(|l| l.name.len()).sum();
+        // The series spans three cache lines: read a field from each part of it.
+        let own = self.spilled.len() as u64 ^ self.open_end as u64 ^ u64::from(self.ooo.is_some());
+        let open = self.open.as_ref().map_or(0, |o| {
+            let b = o.bytes();
+            // The header (sample count) and the tail (where the next sample goes).
+            u64::from(b[0]) + u64::from(b[b.len() - 1]) + o.last_v().map_or(0, f64::to_bits)
+        });
+        names as u64 + own + open
+    }
+
     /// Newest in-order timestamp and its value.
     fn last(&self) -> Option<(i64, f64)> {
         self.open

@@ -1,5 +1,6 @@
 //! Black-box tests of the engine through its public API, on real directories.
 
+mod concurrent;
 mod corruption;
 mod crash;
 mod labels;
