@@ -193,16 +193,13 @@ impl Head {
                 }
                 let at = w * WINDOW + i;
                 match canonical(&s.labels) {
-                    Ok(Cow::Borrowed(labels)) => missing.push(Missing {
-                        at,
-                        hash: hashes[i],
-                        labels: Cow::Borrowed(labels),
-                    }),
-                    Ok(labels) => missing.push(Missing {
-                        at,
-                        hash: labels_hash(&labels),
-                        labels,
-                    }),
+                    Ok(labels) => {
+                        let hash = match labels {
+                            Cow::Borrowed(_) => hashes[i],
+                            Cow::Owned(_) => labels_hash(&labels),
+                        };
+                        missing.push(Missing { at, hash, labels });
+                    }
                     Err(why) => {
                         st.out.invalid += s.samples.len() as u64;
                         st.out
