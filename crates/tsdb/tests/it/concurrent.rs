@@ -114,9 +114,14 @@ fn concurrent_appenders_lose_nothing() {
         }
     });
     // A deadlock between appenders would hang here: fail instead.
-    let sent = finished
-        .recv_timeout(Duration::from_secs(300))
-        .expect("appenders finished within 5 minutes");
+    let sent = match finished.recv_timeout(Duration::from_secs(300)) {
+        Ok(sent) => sent,
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("appenders still running after 5 minutes"),
+        // The worker panicked (a failed assertion in a thread): report that panic.
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            std::panic::resume_unwind(worker.join().expect_err("worker panicked"))
+        }
+    };
     worker.join().expect("worker");
 
     let mut want: BTreeMap<String, Vec<(i64, u64)>> = BTreeMap::new();
