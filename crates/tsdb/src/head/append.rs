@@ -111,38 +111,61 @@ impl Applied {
 /// waits on about ten cache misses per series: the stripe's lock, the table's control bytes,
 /// the entry, the stored labels, the chunk's header and tail. Taken one series at a time
 /// they queue behind each other, because each lock is a locked instruction, a full fence on
-/// x86. A window instead takes all of its stripes' locks up front (ascending, as `create`
-/// does, so appenders cannot deadlock), then loads every series' lines in short loops whose
-/// misses overlap, and only then applies the samples, which find their lines in cache.
+/// x86. A window instead takes all of its stripes' locks up front ([`Locked`]), then loads
+/// every series' lines in short loops whose misses overlap, and only then applies the
+/// samples, which find their lines in cache.
 const WINDOW: usize = 128;
 
-struct Window<'h> {
+/// Write guards on a set of stripes, taken in ascending stripe order, so that appenders that
+/// lock several stripes at once cannot deadlock.
+struct Locked<'h> {
+    ids: Vec<usize>,
     guards: Vec<parking_lot::RwLockWriteGuard<'h, super::Stripe>>,
-    /// Per window entry: its stripe's position in `guards`.
-    guard_of: Vec<usize>,
 }
 
-impl<'h> Window<'h> {
-    fn lock(head: &'h Head, hashes: &[u64]) -> Self {
-        let mut ids: Vec<usize> = hashes.iter().map(|&h| stripe_of_hash(h)).collect();
+impl<'h> Locked<'h> {
+    fn new(head: &'h Head, mut ids: Vec<usize>) -> Self {
         // Load the lock words first: these loads overlap, the locked instructions would not.
         for &i in &ids {
             std::hint::black_box(head.stripes[i].is_locked());
         }
         ids.sort_unstable();
         ids.dedup();
-        let guards: Vec<_> = ids.iter().map(|&i| head.stripes[i].write()).collect();
+        let guards = ids.iter().map(|&i| head.stripes[i].write()).collect();
+        Locked { ids, guards }
+    }
+
+    /// Position of `stripe` in `guards`.
+    fn position(&self, stripe: usize) -> usize {
+        self.ids.binary_search(&stripe).unwrap_or_default()
+    }
+
+    fn get_mut(&mut self, stripe: usize) -> &mut super::Stripe {
+        let at = self.position(stripe);
+        &mut self.guards[at]
+    }
+}
+
+struct Window<'h> {
+    locked: Locked<'h>,
+    /// Per window entry: its stripe's position in `locked.guards`.
+    guard_of: Vec<usize>,
+}
+
+impl<'h> Window<'h> {
+    fn lock(head: &'h Head, hashes: &[u64]) -> Self {
+        let locked = Locked::new(head, hashes.iter().map(|&h| stripe_of_hash(h)).collect());
         let guard_of = hashes
             .iter()
-            .map(|&h| ids.binary_search(&stripe_of_hash(h)).unwrap_or_default())
+            .map(|&h| locked.position(stripe_of_hash(h)))
             .collect();
-        let window = Window { guards, guard_of };
+        let window = Window { locked, guard_of };
         // Two loops, each iteration short and independent of the last, so many loads are in
         // flight at once: first the table entries, then what they point to.
         let found: Vec<Option<&MemSeries>> = hashes
             .iter()
             .zip(&window.guard_of)
-            .map(|(&h, &g)| window.guards[g].probe(h))
+            .map(|(&h, &g)| window.locked.guards[g].probe(h))
             .collect();
         for s in found.into_iter().flatten() {
             std::hint::black_box(s.touch());
@@ -152,7 +175,7 @@ impl<'h> Window<'h> {
 
     /// The locked stripe of window entry `i`.
     fn stripe(&mut self, i: usize) -> &mut super::Stripe {
-        &mut self.guards[self.guard_of[i]]
+        &mut self.locked.guards[self.guard_of[i]]
     }
 }
 
@@ -228,35 +251,31 @@ impl Head {
         Ok(st.out)
     }
 
-    /// Inserts the missing series, holding every stripe involved (in ascending order, so
-    /// concurrent creators cannot deadlock) until their WAL record is written. Returns the
-    /// batch position and reference of each.
+    /// Inserts the missing series, holding every stripe involved ([`Locked`]) until their WAL
+    /// record is written. Returns the batch position and reference of each.
     fn create(
         &self,
         missing: Vec<Missing<'_>>,
         log: &dyn Fn(&[u8]) -> Result<()>,
     ) -> Result<Vec<(usize, SeriesRef)>> {
-        let mut stripe_ids: Vec<usize> = missing.iter().map(|m| stripe_of_hash(m.hash)).collect();
-        stripe_ids.sort_unstable();
-        stripe_ids.dedup();
-        let mut guards: Vec<_> = stripe_ids
-            .iter()
-            .map(|&i| (i, self.stripes[i].write()))
-            .collect();
-        let guard_of = |i: usize| stripe_ids.binary_search(&i).unwrap_or_default();
+        let mut locked = Locked::new(
+            self,
+            missing.iter().map(|m| stripe_of_hash(m.hash)).collect(),
+        );
 
         let mut refs = Vec::with_capacity(missing.len());
         let mut created = Vec::new();
         {
             let mut interner = self.interner.lock();
             for m in &missing {
-                let (sid, stripe) = &mut guards[guard_of(stripe_of_hash(m.hash))];
+                let sid = stripe_of_hash(m.hash);
+                let stripe = locked.get_mut(sid);
                 // Another appender, or an earlier entry of this batch, may have created it.
                 if let Some(r) = stripe.find(m.hash, &m.labels) {
                     refs.push((m.at, r));
                     continue;
                 }
-                let r = stripe.alloc(*sid)?;
+                let r = stripe.alloc(sid)?;
                 let labels = interner.intern_labels(&m.labels);
                 stripe.insert(m.hash, MemSeries::new(r, labels.clone()));
                 refs.push((m.at, r));
@@ -271,7 +290,7 @@ impl Head {
         if let Err(e) = log(&rec) {
             // Not logged, so not created: later samples must not refer to them.
             for (r, _) in &created {
-                guards[guard_of(stripe_of_ref(*r))].1.remove(*r);
+                locked.get_mut(stripe_of_ref(*r)).remove(*r);
             }
             return Err(e);
         }
