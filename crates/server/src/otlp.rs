@@ -16,9 +16,15 @@ pub mod status;
 
 use std::time::Duration;
 
-use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
-use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsPartialSuccess, ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
 
 use crate::selfmetrics::{Protocol, Reason};
 use crate::state::AppState;
@@ -53,6 +59,51 @@ impl Answer {
     /// Whether the answer carries a `partial_success` (rejections or a warning).
     pub fn is_partial(&self) -> bool {
         self.rejected > 0 || self.message.is_some()
+    }
+
+    /// `partial_success`, built by `make(rejected, message)` when the answer needs one.
+    fn partial<P>(self, make: impl FnOnce(i64, String) -> P) -> Option<P> {
+        self.is_partial()
+            .then(|| make(self.rejected as i64, self.message.unwrap_or_default()))
+    }
+}
+
+// Each signal's response message, the same over both transports.
+
+impl From<Answer> for ExportMetricsServiceResponse {
+    fn from(a: Answer) -> Self {
+        ExportMetricsServiceResponse {
+            partial_success: a.partial(|rejected_data_points, error_message| {
+                ExportMetricsPartialSuccess {
+                    rejected_data_points,
+                    error_message,
+                }
+            }),
+        }
+    }
+}
+
+impl From<Answer> for ExportTraceServiceResponse {
+    fn from(a: Answer) -> Self {
+        ExportTraceServiceResponse {
+            partial_success: a.partial(|rejected_spans, error_message| ExportTracePartialSuccess {
+                rejected_spans,
+                error_message,
+            }),
+        }
+    }
+}
+
+impl From<Answer> for ExportLogsServiceResponse {
+    fn from(a: Answer) -> Self {
+        ExportLogsServiceResponse {
+            partial_success: a.partial(|rejected_log_records, error_message| {
+                ExportLogsPartialSuccess {
+                    rejected_log_records,
+                    error_message,
+                }
+            }),
+        }
     }
 }
 

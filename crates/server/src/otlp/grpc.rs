@@ -12,13 +12,13 @@ mod export;
 use std::future::Future;
 
 use opentelemetry_proto::tonic::collector::logs::v1::{
-    ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
+    ExportLogsServiceRequest, ExportLogsServiceResponse,
 };
 use opentelemetry_proto::tonic::collector::metrics::v1::{
-    ExportMetricsPartialSuccess, ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
 };
 use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use prost::Message;
 use tokio::net::TcpListener;
@@ -83,15 +83,7 @@ impl ExportMethod for Metrics {
     type Resp = ExportMetricsServiceResponse;
 
     fn export(otlp: Otlp, req: Self::Req) -> BoxFuture<Self::Resp, tonic::Status> {
-        Box::pin(async move {
-            let a = otlp.export(Request::Metrics(req)).await?;
-            Ok(ExportMetricsServiceResponse {
-                partial_success: a.is_partial().then(|| ExportMetricsPartialSuccess {
-                    rejected_data_points: a.rejected as i64,
-                    error_message: a.message.unwrap_or_default(),
-                }),
-            })
-        })
+        Box::pin(async move { Ok(otlp.export(Request::Metrics(req)).await?.into()) })
     }
 }
 
@@ -104,15 +96,7 @@ impl ExportMethod for Traces {
     type Resp = ExportTraceServiceResponse;
 
     fn export(otlp: Otlp, req: Self::Req) -> BoxFuture<Self::Resp, tonic::Status> {
-        Box::pin(async move {
-            let a = otlp.export(Request::Traces(req)).await?;
-            Ok(ExportTraceServiceResponse {
-                partial_success: a.is_partial().then(|| ExportTracePartialSuccess {
-                    rejected_spans: a.rejected as i64,
-                    error_message: a.message.unwrap_or_default(),
-                }),
-            })
-        })
+        Box::pin(async move { Ok(otlp.export(Request::Traces(req)).await?.into()) })
     }
 }
 
@@ -125,15 +109,7 @@ impl ExportMethod for Logs {
     type Resp = ExportLogsServiceResponse;
 
     fn export(otlp: Otlp, req: Self::Req) -> BoxFuture<Self::Resp, tonic::Status> {
-        Box::pin(async move {
-            let a = otlp.export(Request::Logs(req)).await?;
-            Ok(ExportLogsServiceResponse {
-                partial_success: a.is_partial().then(|| ExportLogsPartialSuccess {
-                    rejected_log_records: a.rejected as i64,
-                    error_message: a.message.unwrap_or_default(),
-                }),
-            })
-        })
+        Box::pin(async move { Ok(otlp.export(Request::Logs(req)).await?.into()) })
     }
 }
 

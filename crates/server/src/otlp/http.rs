@@ -12,15 +12,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use opentelemetry_proto::tonic::collector::logs::v1::{
-    ExportLogsPartialSuccess, ExportLogsServiceResponse,
-};
-use opentelemetry_proto::tonic::collector::metrics::v1::{
-    ExportMetricsPartialSuccess, ExportMetricsServiceResponse,
-};
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTracePartialSuccess, ExportTraceServiceResponse,
-};
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceResponse;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
 use prost::Message;
 
 use super::body::{self, Encoding, Format, Signal};
@@ -127,36 +121,19 @@ async fn handle(st: &AppState, signal: Signal, headers: &HeaderMap, body: &[u8])
 
 /// The 200 answer: the signal's response message, `partial_success` set when needed.
 fn success(signal: Signal, format: Format, a: Answer) -> Response {
-    let partial = a.is_partial();
-    let message = a.message.unwrap_or_default();
-    let rejected = a.rejected as i64;
     macro_rules! encode {
-        ($resp:expr) => {
+        ($resp:ty) => {{
+            let resp = <$resp>::from(a);
             match format {
-                Format::Protobuf => $resp.encode_to_vec(),
-                Format::Json => serde_json::to_vec(&$resp).unwrap_or_default(),
+                Format::Protobuf => resp.encode_to_vec(),
+                Format::Json => serde_json::to_vec(&resp).unwrap_or_default(),
             }
-        };
+        }};
     }
     let body = match signal {
-        Signal::Metrics => encode!(ExportMetricsServiceResponse {
-            partial_success: partial.then_some(ExportMetricsPartialSuccess {
-                rejected_data_points: rejected,
-                error_message: message,
-            }),
-        }),
-        Signal::Traces => encode!(ExportTraceServiceResponse {
-            partial_success: partial.then_some(ExportTracePartialSuccess {
-                rejected_spans: rejected,
-                error_message: message,
-            }),
-        }),
-        Signal::Logs => encode!(ExportLogsServiceResponse {
-            partial_success: partial.then_some(ExportLogsPartialSuccess {
-                rejected_log_records: rejected,
-                error_message: message,
-            }),
-        }),
+        Signal::Metrics => encode!(ExportMetricsServiceResponse),
+        Signal::Traces => encode!(ExportTraceServiceResponse),
+        Signal::Logs => encode!(ExportLogsServiceResponse),
     };
     (
         StatusCode::OK,
